@@ -1,0 +1,94 @@
+import { randomBytes } from "node:crypto";
+import type { Connection } from "mongoose";
+import { createAccountsSubgraph } from "./accounts";
+import { createCatalogSubgraph } from "./catalog";
+import { createAuthenticator } from "./gateway/authenticate";
+import { createGateway } from "./gateway/gateway";
+import { startGatewayServer, type RunningGateway } from "./gateway/http-server";
+import { createMetrics } from "./gateway/metrics";
+import type { Config } from "./shared/config";
+import { startEmbeddedMongo, type EmbeddedMongo } from "./shared/embedded-mongo";
+import { composeSupergraph, subgraphSdl } from "./shared/federation";
+import { logger } from "./shared/logger";
+import { connectMongo, pingMongo } from "./shared/mongo";
+import { startSubgraphServer, type RunningSubgraph } from "./shared/subgraph-server";
+
+export interface Offergate {
+  url: string;
+  port: number;
+  adminApiKey: string;
+  mongoUri: string;
+  subgraphs: Record<string, RunningSubgraph>;
+  gateway: RunningGateway;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs everything in one process: the three subgraphs on loopback ports, the
+ * supergraph composed from their live SDL, and the gateway on `config.port`.
+ * Without MONGODB_URI it starts an embedded MongoDB server and stops it on close.
+ */
+export async function startOffergate(config: Config): Promise<Offergate> {
+  const adminApiKey = config.adminApiKey ?? `og_admin_${randomBytes(24).toString("base64url")}`;
+  const internalSecret = config.internalSecret ?? randomBytes(32).toString("base64url");
+  let embedded: EmbeddedMongo | undefined;
+  const mongoUri = config.mongodbUri ?? (embedded = await startEmbeddedMongo()).uri;
+  if (embedded) logger.info("embedded MongoDB server started", { engine: embedded.engine });
+
+  const connections: Connection[] = [];
+  const connect = async (name: string) => {
+    const c = await connectMongo(mongoUri, `offergate-${name}`);
+    connections.push(c);
+    return c;
+  };
+  const subgraphs: Record<string, RunningSubgraph> = {};
+  try {
+    subgraphs.accounts = await startSubgraphServer(
+      await createAccountsSubgraph({ connection: await connect("accounts"), adminApiKey, internalSecret }),
+      0,
+    );
+    subgraphs.catalog = await startSubgraphServer(
+      await createCatalogSubgraph({ connection: await connect("catalog"), internalSecret }),
+      0,
+    );
+    const { supergraphSdl } = composeSupergraph(
+      Object.values(subgraphs).map((s) => ({ name: s.name, url: s.url, sdl: subgraphSdl(s.schema) })),
+    );
+    const metrics = createMetrics();
+    const gateway = await startGatewayServer(
+      {
+        gateway: createGateway({
+          supergraphSdl,
+          authenticate: createAuthenticator(() => subgraphs.accounts!.url, internalSecret),
+          internalSecret,
+          introspection: config.introspection,
+          logLevel: config.logLevel,
+        }),
+        metrics,
+        ready: async () => (await Promise.all(connections.map((c) => pingMongo(c)))).every(Boolean),
+        maxBodyBytes: config.limits.maxBodyBytes,
+      },
+      config.port,
+      config.host,
+    );
+    return {
+      url: gateway.url,
+      port: gateway.port,
+      adminApiKey,
+      mongoUri,
+      subgraphs,
+      gateway,
+      close: async () => {
+        await gateway.close();
+        for (const s of Object.values(subgraphs)) await s.close();
+        for (const c of connections) await c.close();
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    for (const s of Object.values(subgraphs)) await s.close().catch(() => undefined);
+    for (const c of connections) await c.close().catch(() => undefined);
+    await embedded?.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,10 @@
+import { Field, InputType } from "type-graphql";
+
+@InputType()
+export class CreateProductInput {
+  @Field()
+  gtin!: string;
+
+  @Field()
+  name!: string;
+}

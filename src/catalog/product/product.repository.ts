@@ -1,0 +1,51 @@
+import { AlreadyExistsError } from "../../shared/errors";
+import { newId } from "../../shared/ids";
+import { isDuplicateKey } from "../../shared/mongo";
+import type { Page } from "../../shared/pagination";
+import type { ProductModel, ProductRecord } from "./product.model";
+
+export interface Product {
+  id: string;
+  gtin: string;
+  name: string;
+  createdAt: Date;
+}
+
+const toProduct = (r: ProductRecord): Product => ({ id: r._id, gtin: r.gtin, name: r.name, createdAt: r.createdAt });
+
+export class ProductRepository {
+  constructor(private readonly model: ProductModel) {}
+
+  /** Inserts a product; the unique index on the 14-digit GTIN turns a duplicate into ALREADY_EXISTS. */
+  async create(input: { gtin: string; gtin14: string; name: string }): Promise<Product> {
+    const record: ProductRecord = { _id: newId("product"), ...input, createdAt: new Date() };
+    try {
+      await this.model.create(record);
+    } catch (error) {
+      if (isDuplicateKey(error)) {
+        throw new AlreadyExistsError(`A product with GTIN ${input.gtin} already exists`, { gtin: input.gtin });
+      }
+      throw error;
+    }
+    return toProduct(record);
+  }
+
+  async findByIds(ids: readonly string[]): Promise<Product[]> {
+    const rows = await this.model.find({ _id: { $in: ids } }).lean<ProductRecord[]>();
+    return rows.map(toProduct);
+  }
+
+  async findByGtin14(gtin14: string): Promise<Product | null> {
+    const row = await this.model.findOne({ gtin14 }).lean<ProductRecord>();
+    return row ? toProduct(row) : null;
+  }
+
+  async page(page: Page): Promise<{ rows: Product[]; total: number }> {
+    const filter = page.afterKey ? { _id: { $gt: page.afterKey } } : {};
+    const [rows, total] = await Promise.all([
+      this.model.find(filter).sort({ _id: 1 }).limit(page.first + 1).lean<ProductRecord[]>(),
+      this.model.countDocuments(),
+    ]);
+    return { rows: rows.map(toProduct), total };
+  }
+}

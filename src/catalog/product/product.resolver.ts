@@ -1,0 +1,27 @@
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
+import { PageArgs } from "../../shared/pagination";
+import type { CatalogContext } from "../context";
+import { CreateProductInput } from "./product.input";
+import { Product, ProductConnection } from "./product.type";
+
+@Resolver(() => Product)
+export class ProductResolver {
+  @Query(() => Product, { nullable: true, description: "exactly one of id / gtin" })
+  product(
+    @Ctx() ctx: CatalogContext,
+    @Arg("id", () => ID, { nullable: true }) id?: string,
+    @Arg("gtin", () => String, { nullable: true }) gtin?: string,
+  ): Promise<Product | null> {
+    return ctx.services.products.find({ id, gtin }, (key) => ctx.loaders.productById.load(key));
+  }
+
+  @Query(() => ProductConnection)
+  products(@Args() page: PageArgs, @Ctx() ctx: CatalogContext) {
+    return ctx.services.products.list(page);
+  }
+
+  @Mutation(() => Product)
+  createProduct(@Arg("input") input: CreateProductInput, @Ctx() ctx: CatalogContext): Promise<Product> {
+    return ctx.services.products.create(ctx.principal, input);
+  }
+}

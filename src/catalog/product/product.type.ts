@@ -1,0 +1,17 @@
+import { Directive, Field, ID, ObjectType } from "type-graphql";
+import { connectionTypes } from "../../shared/pagination";
+
+@Directive(`@key(fields: "id")`)
+@ObjectType()
+export class Product {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({ description: "GTIN/EAN: 8, 12, 13 or 14 digits with a valid check digit" })
+  gtin!: string;
+
+  @Field()
+  name!: string;
+}
+
+export const ProductConnection = connectionTypes("Product", Product);

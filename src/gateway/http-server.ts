@@ -1,0 +1,110 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { getGraphQLWSOptions } from "@graphql-hive/gateway-runtime";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
+import { logger } from "../shared/logger";
+import type { Gateway } from "./gateway";
+import type { Metrics } from "./metrics";
+
+export interface GatewayServerOptions {
+  gateway: Gateway;
+  metrics: Metrics;
+  /** True while the database and the event bus answer. */
+  ready: () => Promise<boolean>;
+  maxBodyBytes: number;
+}
+
+export interface RunningGateway {
+  server: Server;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify(body));
+};
+
+/**
+ * The one public port: GraphQL at `/graphql` over HTTP and graphql-transport-ws,
+ * plus `/health`, `/ready` and `/metrics`.
+ */
+export async function startGatewayServer(options: GatewayServerOptions, port: number, host: string): Promise<RunningGateway> {
+  const { gateway, metrics } = options;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<string> => {
+    const path = (req.url ?? "/").split("?")[0];
+    switch (path) {
+      case "/health":
+        json(res, 200, { status: "ok" });
+        return "health";
+      case "/ready": {
+        const ok = await options.ready();
+        json(res, ok ? 200 : 503, { status: ok ? "ready" : "unavailable" });
+        return "ready";
+      }
+      case "/metrics":
+        res.writeHead(200, { "content-type": metrics.registry.contentType });
+        res.end(await metrics.registry.metrics());
+        return "metrics";
+      case "/graphql": {
+        const length = Number(req.headers["content-length"] ?? 0);
+        if (length > options.maxBodyBytes) {
+          json(res, 413, { errors: [{ message: "Request body too large", extensions: { code: "BAD_USER_INPUT" } }] });
+          return "graphql";
+        }
+        await gateway.requestListener(req, res);
+        return "graphql";
+      }
+      default:
+        json(res, 404, { error: "not found" });
+        return "other";
+    }
+  };
+
+  const server = createServer((req, res) => {
+    const stop = metrics.duration.startTimer();
+    handle(req, res)
+      .then((route) => {
+        stop({ route });
+        metrics.requests.inc({ route, status: String(res.statusCode) });
+      })
+      .catch((error: unknown) => {
+        logger.error("gateway request failed", { error: String(error) });
+        if (!res.headersSent) json(res, 500, { errors: [{ message: "Internal server error" }] });
+        else res.end();
+      });
+  });
+
+  const wss = new WebSocketServer({ server, path: "/graphql" });
+  const wsServer = useServer(
+    getGraphQLWSOptions<Record<string, unknown>, { request: IncomingMessage }>(gateway, (ctx) => {
+      metrics.wsConnections.inc();
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(ctx.extra.request.headers)) if (typeof v === "string") headers.set(k, v);
+      return { request: new Request(`http://localhost${ctx.extra.request.url ?? "/graphql"}`, { headers }) };
+    }),
+    wss,
+  );
+
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const address = server.address() as AddressInfo;
+  const url = `http://${host === "0.0.0.0" ? "localhost" : host}:${address.port}/graphql`;
+
+  return {
+    server,
+    url,
+    port: address.port,
+    close: async () => {
+      await wsServer.dispose();
+      wss.close();
+      // In-flight requests finish; idle keep-alive sockets are closed at once.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+      await gateway.dispose();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { z } from "zod";
+
+/**
+ * The only reader of `process.env`. Every variable is validated at start-up;
+ * all problems are reported at once, each naming its variable.
+ */
+const bool = z
+  .enum(["true", "false", "1", "0"])
+  .transform((v) => v === "true" || v === "1");
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().min(1);
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  PORT: port.default(4000),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, "must be a mongodb:// or mongodb+srv:// URI")
+    .optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+  ADMIN_API_KEY: z.string().min(24, "must be at least 24 characters").optional(),
+  INTERNAL_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  MAX_FORWARD_DEPTH: positiveInt.max(32).default(3),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  INTROSPECTION: bool.optional(),
+  // Separate-process mode: where each subgraph listens, and where the gateway finds it.
+  ACCOUNTS_PORT: port.default(4001),
+  CATALOG_PORT: port.default(4002),
+  EXCHANGE_PORT: port.default(4003),
+  ACCOUNTS_URL: z.string().url().optional(),
+  CATALOG_URL: z.string().url().optional(),
+  EXCHANGE_URL: z.string().url().optional(),
+  // Gateway limits (SEMANTICS.md, "Limits").
+  MAX_DEPTH: positiveInt.default(15),
+  MAX_ALIASES: positiveInt.default(50),
+  MAX_TOKENS: positiveInt.default(10_000),
+  MAX_COST: positiveInt.default(50_000),
+  MAX_BODY_BYTES: positiveInt.default(1_048_576),
+  MAX_BATCH: positiveInt.default(10),
+  RATE_LIMIT_PER_MINUTE: positiveInt.default(1200),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config {
+  env: Env["NODE_ENV"];
+  host: string;
+  port: number;
+  mongodbUri?: string;
+  redisUrl?: string;
+  adminApiKey?: string;
+  internalSecret?: string;
+  maxForwardDepth: number;
+  logLevel: Env["LOG_LEVEL"];
+  introspection: boolean;
+  subgraphPorts: { accounts: number; catalog: number; exchange: number };
+  subgraphUrls: { accounts?: string; catalog?: string; exchange?: string };
+  limits: {
+    maxDepth: number;
+    maxAliases: number;
+    maxTokens: number;
+    maxCost: number;
+    maxBodyBytes: number;
+    maxBatch: number;
+    ratePerMinute: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+/** Parses an environment (process.env by default) into a Config, or throws ConfigError listing every bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(
+    Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== "")),
+  );
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join(".") || "(environment)"}: ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === "production") {
+    const missing = ["ADMIN_API_KEY", "INTERNAL_SECRET"].filter((k) => !source[k]);
+    if (missing.length > 0) {
+      throw new ConfigError(missing.map((k) => `${k}: required when NODE_ENV=production`));
+    }
+  }
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    mongodbUri: e.MONGODB_URI,
+    redisUrl: e.REDIS_URL,
+    adminApiKey: e.ADMIN_API_KEY,
+    internalSecret: e.INTERNAL_SECRET,
+    maxForwardDepth: e.MAX_FORWARD_DEPTH,
+    logLevel: e.LOG_LEVEL,
+    introspection: e.INTROSPECTION ?? e.NODE_ENV !== "production",
+    subgraphPorts: { accounts: e.ACCOUNTS_PORT, catalog: e.CATALOG_PORT, exchange: e.EXCHANGE_PORT },
+    subgraphUrls: { accounts: e.ACCOUNTS_URL, catalog: e.CATALOG_URL, exchange: e.EXCHANGE_URL },
+    limits: {
+      maxDepth: e.MAX_DEPTH,
+      maxAliases: e.MAX_ALIASES,
+      maxTokens: e.MAX_TOKENS,
+      maxCost: e.MAX_COST,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      maxBatch: e.MAX_BATCH,
+      ratePerMinute: e.RATE_LIMIT_PER_MINUTE,
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { logger } from "./logger";
+
+/** A MongoDB-wire server that lives exactly as long as this process. */
+export interface EmbeddedMongo {
+  uri: string;
+  engine: "mongod" | "jongodb";
+  stop(): Promise<void>;
+}
+
+function findOnPath(binary: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    const candidate = join(dir, binary);
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * Prefers a real `mongod` found on the machine (through mongodb-memory-server,
+ * never downloading), and otherwise runs the jongodb binary that npm installs.
+ */
+export async function startEmbeddedMongo(): Promise<EmbeddedMongo> {
+  const mongod = process.env.MONGOMS_SYSTEM_BINARY ?? findOnPath("mongod");
+  if (mongod) {
+    const { MongoMemoryServer } = await import("mongodb-memory-server-core");
+    const server = await MongoMemoryServer.create({ binary: { systemBinary: mongod } });
+    return {
+      uri: server.getUri("offergate"),
+      engine: "mongod",
+      stop: async () => {
+        await server.stop();
+      },
+    };
+  }
+  return startJongodb();
+}
+
+export function jongodbBinary(): string {
+  return require.resolve("@jongodb/memory-server-bin-linux-x64-gnu/bin/jongodb");
+}
+
+/** Starts jongodb on a free loopback port and resolves once it prints its URI. */
+export async function startJongodb(port = 0): Promise<EmbeddedMongo> {
+  const child = spawn(jongodbBinary(), ["--host=127.0.0.1", `--port=${port}`], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const uri = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => fail(new Error("embedded MongoDB server did not start within 15s")), 15_000);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill("SIGKILL");
+      reject(error);
+    };
+    child.once("error", fail);
+    child.once("exit", (code) => fail(new Error(`embedded MongoDB server exited early (code ${code}): ${out}`)));
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /JONGODB_URI=(mongodb:\/\/\S+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        child.removeAllListeners("exit");
+        child.removeAllListeners("error");
+        resolve(match[1]!.replace(/\/[^/]*$/, "/offergate"));
+      }
+    });
+    child.stderr!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+  });
+  child.stdout!.resume();
+  child.stderr!.resume();
+  logger.debug("embedded MongoDB server started", { uri, pid: child.pid });
+  return { uri, engine: "jongodb", stop: () => stopChild(child) };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}

@@ -1,0 +1,90 @@
+import { ArgsType, Field, Int, ObjectType, type ClassType } from "type-graphql";
+import { Directive } from "type-graphql";
+import { BadUserInputError } from "./errors";
+
+@Directive("@shareable")
+@ObjectType()
+export class PageInfo {
+  @Field()
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, defaultValue: 20 })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+}
+
+export interface Page {
+  first: number;
+  /** The key to continue after, decoded from the cursor; undefined from the start. */
+  afterKey?: string;
+}
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: PageInfo;
+  totalCount: number;
+}
+
+export const encodeCursor = (key: string): string => Buffer.from(key, "utf8").toString("base64url");
+
+export function decodeCursor(cursor: string): string {
+  const key = Buffer.from(cursor, "base64url").toString("utf8");
+  if (key.length === 0 || encodeCursor(key) !== cursor) throw new BadUserInputError(`Invalid cursor "${cursor}"`);
+  return key;
+}
+
+/** Validates `first` (0..max) and decodes `after`; `after: ""` means from the start. */
+export function parsePage(args: { first?: number | null; after?: string | null }, max = 100, fallback = 20): Page {
+  const first = args.first ?? fallback;
+  if (!Number.isInteger(first) || first < 0 || first > max) {
+    throw new BadUserInputError(`"first" must be between 0 and ${max}`, { argument: "first" });
+  }
+  return { first, afterKey: args.after ? decodeCursor(args.after) : undefined };
+}
+
+/**
+ * Turns `first + 1` rows, read in key order after the cursor, into a Relay
+ * connection: the extra row only tells that there is a next page.
+ */
+export function toConnection<T>(rows: T[], page: Page, keyOf: (row: T) => string, totalCount: number): Connection<T> {
+  const nodes = rows.slice(0, page.first);
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: rows.length > page.first, endCursor: edges.at(-1)?.cursor ?? null },
+    totalCount,
+  };
+}
+
+/** Declares `<Name>Edge` and `<Name>Connection` for a node type, as the contract spells them. */
+export function connectionTypes<T extends object>(name: string, node: ClassType<T>) {
+  @ObjectType(`${name}Edge`)
+  class Edge {
+    @Field()
+    cursor!: string;
+
+    @Field(() => node)
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`)
+  class ConnectionType {
+    @Field(() => [Edge])
+    edges!: Edge[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+
+    @Field(() => Int)
+    totalCount!: number;
+  }
+  return ConnectionType;
+}

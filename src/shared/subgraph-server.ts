@@ -1,0 +1,155 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer, HeaderMap, type BaseContext } from "@apollo/server";
+import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
+import { GraphQLError, type GraphQLSchema } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
+import { formatError } from "./errors";
+import { logger } from "./logger";
+import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from "./principal";
+
+export interface SubgraphServerOptions<TContext extends BaseContext> {
+  name: string;
+  schema: GraphQLSchema;
+  internalSecret: string;
+  /** Builds the per-request context (fresh loaders) for a verified principal. */
+  createContext: (principal: Principal | null) => TContext | Promise<TContext>;
+  /** True while the subgraph's dependencies answer; drives `/ready`. */
+  ready: () => Promise<boolean>;
+  maxBodyBytes?: number;
+}
+
+export interface RunningSubgraph {
+  name: string;
+  url: string;
+  schema: GraphQLSchema;
+  server: Server;
+  apollo: ApolloServer<any>;
+  close(): Promise<void>;
+}
+
+/** Reads the principal header; a present but forged or stale one is refused outright. */
+export function principalFromHeader(header: string | string[] | undefined, secret: string): Principal | null {
+  const verdict = verifyPrincipal(Array.isArray(header) ? header[0] : header, secret);
+  if (!verdict.ok) {
+    throw new GraphQLError("The request's principal could not be verified", {
+      extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
+    });
+  }
+  return verdict.principal;
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw Object.assign(new Error("request body too large"), { status: 413 });
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * Serves one subgraph over HTTP (POST/GET `/graphql`, `/health`, `/ready`) and
+ * graphql-transport-ws on the same path, so that it can run as its own process.
+ */
+export async function startSubgraphServer<TContext extends BaseContext>(
+  options: SubgraphServerOptions<TContext>,
+  port: number,
+  host = "127.0.0.1",
+): Promise<RunningSubgraph> {
+  const { name, schema, internalSecret, createContext } = options;
+  const maxBody = options.maxBodyBytes ?? 1_048_576;
+  const apollo = new ApolloServer<TContext>({
+    schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    csrfPrevention: true,
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
+  await apollo.start();
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((error: unknown) => {
+      const status = (error as { status?: number }).status ?? 500;
+      if (status === 500) logger.error("subgraph request failed", { subgraph: name, error: String(error) });
+      if (!res.headersSent) sendJson(res, status, { errors: [{ message: status === 413 ? "Request body too large" : "Internal server error" }] });
+      else res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname === "/health") return sendJson(res, 200, { status: "ok" });
+    if (url.pathname === "/ready") {
+      const ok = await options.ready();
+      return sendJson(res, ok ? 200 : 503, { status: ok ? "ready" : "unavailable" });
+    }
+    if (url.pathname !== "/graphql") return sendJson(res, 404, { error: "not found" });
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+    }
+    const raw = req.method === "POST" ? await readBody(req, maxBody) : "";
+    let body: unknown;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      return sendJson(res, 400, { errors: [{ message: "Malformed JSON body", extensions: { code: "BAD_USER_INPUT" } }] });
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
+      context: async () => createContext(principalFromHeader(req.headers[PRINCIPAL_HEADER], internalSecret)),
+    });
+    const outHeaders: Record<string, string> = {};
+    for (const [key, value] of response.headers) outHeaders[key] = value;
+    res.writeHead(response.status ?? 200, outHeaders);
+    if (response.body.kind === "complete") {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  const wss = new WebSocketServer({ server, path: "/graphql" });
+  const wsServer = useServer(
+    {
+      schema,
+      context: async (ctx) => {
+        const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
+        const header = (params[PRINCIPAL_HEADER] as string | undefined) ?? (ctx.extra.request.headers[PRINCIPAL_HEADER] as string | undefined);
+        return createContext(principalFromHeader(header, internalSecret));
+      },
+    },
+    wss,
+  );
+
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const address = server.address() as AddressInfo;
+  const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${address.port}/graphql`;
+  logger.info("subgraph listening", { subgraph: name, url });
+
+  return {
+    name,
+    url,
+    schema,
+    server,
+    apollo,
+    close: async () => {
+      await wsServer.dispose();
+      wss.close();
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await apollo.stop();
+    },
+  };
+}
