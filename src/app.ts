@@ -2,10 +2,12 @@ import { randomBytes } from "node:crypto";
 import type { Connection } from "mongoose";
 import { createAccountsSubgraph } from "./accounts";
 import { createCatalogSubgraph } from "./catalog";
+import { createExchangeSubgraph } from "./exchange";
 import { createAuthenticator } from "./gateway/authenticate";
 import { createGateway } from "./gateway/gateway";
 import { startGatewayServer, type RunningGateway } from "./gateway/http-server";
 import { createMetrics } from "./gateway/metrics";
+import { createLocalBus, createRedisBus, type EventBus } from "./shared/bus";
 import type { Config } from "./shared/config";
 import { startEmbeddedMongo, type EmbeddedMongo } from "./shared/embedded-mongo";
 import { composeSupergraph, subgraphSdl } from "./shared/federation";
@@ -42,7 +44,10 @@ export async function startOffergate(config: Config): Promise<Offergate> {
     return c;
   };
   const subgraphs: Record<string, RunningSubgraph> = {};
+  let bus: EventBus | undefined;
+  let stopExchange: (() => void) | undefined;
   try {
+    bus = config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus();
     subgraphs.accounts = await startSubgraphServer(
       await createAccountsSubgraph({ connection: await connect("accounts"), adminApiKey, internalSecret }),
       0,
@@ -51,6 +56,16 @@ export async function startOffergate(config: Config): Promise<Offergate> {
       await createCatalogSubgraph({ connection: await connect("catalog"), internalSecret }),
       0,
     );
+    const exchange = await createExchangeSubgraph({
+      connection: await connect("exchange"),
+      bus,
+      internalSecret,
+      maxForwardDepth: config.maxForwardDepth,
+      accountsUrl: () => subgraphs.accounts!.url,
+      catalogUrl: () => subgraphs.catalog!.url,
+    });
+    stopExchange = exchange.stop;
+    subgraphs.exchange = await startSubgraphServer(exchange, 0);
     const { supergraphSdl } = composeSupergraph(
       Object.values(subgraphs).map((s) => ({ name: s.name, url: s.url, sdl: subgraphSdl(s.schema) })),
     );
@@ -65,7 +80,7 @@ export async function startOffergate(config: Config): Promise<Offergate> {
           logLevel: config.logLevel,
         }),
         metrics,
-        ready: async () => (await Promise.all(connections.map((c) => pingMongo(c)))).every(Boolean),
+        ready: async () => (await Promise.all([...connections.map((c) => pingMongo(c)), bus!.ping()])).every(Boolean),
         maxBodyBytes: config.limits.maxBodyBytes,
       },
       config.port,
@@ -80,13 +95,17 @@ export async function startOffergate(config: Config): Promise<Offergate> {
       gateway,
       close: async () => {
         await gateway.close();
+        stopExchange?.();
         for (const s of Object.values(subgraphs)) await s.close();
+        await bus?.close();
         for (const c of connections) await c.close();
         await embedded?.stop();
       },
     };
   } catch (error) {
+    stopExchange?.();
     for (const s of Object.values(subgraphs)) await s.close().catch(() => undefined);
+    await bus?.close();
     for (const c of connections) await c.close().catch(() => undefined);
     await embedded?.stop();
     throw error;

@@ -25,6 +25,17 @@ export async function buildFederatedSchema(
     skipCheck: true,
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    // type-graphql insists on a PubSub once a schema has subscriptions, even
+    // when every subscription brings its own `subscribe` (ours read the feed
+    // log); this one refuses any topic-based use.
+    pubSub: {
+      publish: () => {
+        throw new Error("topic-based subscriptions are not used");
+      },
+      subscribe: () => {
+        throw new Error("topic-based subscriptions are not used");
+      },
+    },
   });
   const resolvers = createResolversMap(schema) as ResolverMap;
   for (const [typeName, fields] of Object.entries(referenceResolvers)) {

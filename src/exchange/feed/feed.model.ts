@@ -1,0 +1,38 @@
+import { Schema, type Connection, type Model } from "mongoose";
+import type { OfferEventType, UnavailableReason } from "../rules/types";
+
+/** One entry of a marketplace's durable, ordered feed. */
+export interface FeedEventRecord {
+  _id: string; // `${offerId}:${eventNo}`: an event is appended once, however often its append is retried
+  marketplaceId: string;
+  seq: number; // strictly increasing within the marketplace's feed
+  type: OfferEventType;
+  offerId: string;
+  available: boolean;
+  quantity: number;
+  price: number;
+  unavailableReason: UnavailableReason | null;
+  occurredAt: Date;
+}
+
+const feedEventSchema = new Schema<FeedEventRecord>(
+  {
+    _id: { type: String, required: true },
+    marketplaceId: { type: String, required: true },
+    seq: { type: Number, required: true },
+    type: { type: String, required: true },
+    offerId: { type: String, required: true },
+    available: { type: Boolean, required: true },
+    quantity: { type: Number, required: true },
+    price: { type: Number, required: true },
+    unavailableReason: { type: String, default: null },
+    occurredAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+feedEventSchema.index({ marketplaceId: 1, seq: 1 }, { unique: true });
+
+export type FeedEventModel = Model<FeedEventRecord>;
+
+export const feedEventModel = (connection: Connection): FeedEventModel =>
+  connection.model<FeedEventRecord>("FeedEvent", feedEventSchema, "feed_events");

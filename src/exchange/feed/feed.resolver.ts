@@ -1,0 +1,64 @@
+import { Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Query, Resolver, Root, Subscription } from "type-graphql";
+import type { ExchangeContext } from "../context";
+import { OfferType } from "../offer/offer.type";
+import { decodeFeedCursor, encodeFeedCursor } from "./feed.cursor";
+import type { FeedEventRecord } from "./feed.model";
+import { feedStream } from "./feed.stream";
+import { OfferEventConnection, OfferEventObject } from "./feed.type";
+
+@ArgsType()
+class OfferEventsArgs {
+  @Field(() => ID)
+  marketplaceId!: string;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+
+  @Field(() => Int, { nullable: true, defaultValue: 100 })
+  first?: number | null;
+}
+
+@ArgsType()
+class OfferFeedArgs {
+  @Field(() => ID)
+  marketplaceId!: string;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+}
+
+@Resolver(() => OfferEventObject)
+export class FeedResolver {
+  @Query(() => OfferEventConnection, { description: "Private: that marketplace or an admin." })
+  async offerEvents(@Args() args: OfferEventsArgs, @Ctx() ctx: ExchangeContext) {
+    ctx.services.feed.authorize(ctx.principal, args.marketplaceId);
+    const { events, hasNextPage } = await ctx.services.feed.page(args.marketplaceId, args.after, args.first);
+    const edges = events.map((e) => ({ cursor: encodeFeedCursor(e.seq), node: e }));
+    return { edges, pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? args.after ?? null } };
+  }
+
+  @Subscription(() => OfferEventObject, {
+    description: "Private: that marketplace or an admin. Replays the events after `after`, then streams live ones.",
+    subscribe: async ({ args, context }) => {
+      const { marketplaceId, after } = args as OfferFeedArgs;
+      const ctx = context as ExchangeContext;
+      ctx.services.feed.authorize(ctx.principal, marketplaceId);
+      // after: null → live only, from the end of the log as it is now.
+      const start = after === null || after === undefined ? await ctx.services.feed.latestSeq(marketplaceId) : decodeFeedCursor(after);
+      return feedStream(ctx.services.feed, marketplaceId, start);
+    },
+  })
+  offerFeed(@Root() event: FeedEventRecord, @Args() _args: OfferFeedArgs): FeedEventRecord {
+    return event;
+  }
+
+  @FieldResolver(() => String)
+  cursor(@Root() event: FeedEventRecord) {
+    return encodeFeedCursor(event.seq);
+  }
+
+  @FieldResolver(() => OfferType)
+  offer(@Root() event: FeedEventRecord, @Ctx() ctx: ExchangeContext) {
+    return ctx.loaders.offerById.load(event.offerId);
+  }
+}

@@ -1,0 +1,112 @@
+import { requireAdminOr } from "../../shared/auth";
+import type { EventBus } from "../../shared/bus";
+import { BadUserInputError } from "../../shared/errors";
+import { logger } from "../../shared/logger";
+import type { Principal } from "../../shared/principal";
+import type { OfferRecord } from "../offer/offer.model";
+import type { OfferRepository } from "../offer/offer.repository";
+import { decodeFeedCursor, encodeFeedCursor } from "./feed.cursor";
+import type { FeedEventRecord } from "./feed.model";
+import type { FeedRepository } from "./feed.repository";
+
+export const MAX_FEED_PAGE = 1000;
+
+export interface FeedPage {
+  events: FeedEventRecord[];
+  hasNextPage: boolean;
+}
+
+/**
+ * Moves events from offers' outboxes into the marketplaces' durable feeds,
+ * rings the bus for each feed that grew, and reads feeds back.
+ */
+export class FeedService {
+  constructor(
+    private readonly offers: OfferRepository,
+    private readonly feed: FeedRepository,
+    private readonly bus: EventBus,
+  ) {}
+
+  /**
+   * Appends every event waiting in these offers' outboxes, in each offer's
+   * order, then clears them. Safe to run twice or concurrently: an event is
+   * appended once.
+   */
+  async flush(records: Iterable<OfferRecord>): Promise<void> {
+    const byMarketplace = new Map<string, OfferRecord[]>();
+    for (const r of records) {
+      if (!r.outbox.some((e) => e.eventNo > r.flushedThrough)) {
+        if (r.hasPending) await this.offers.markFlushed(r._id, r.eventCount);
+        continue;
+      }
+      const list = byMarketplace.get(r.marketplaceId) ?? [];
+      list.push(r);
+      byMarketplace.set(r.marketplaceId, list);
+    }
+    await Promise.all(
+      [...byMarketplace].map(async ([marketplaceId, offers]) => {
+        for (const offer of offers) {
+          const events = offer.outbox.filter((e) => e.eventNo > offer.flushedThrough).sort((a, b) => a.eventNo - b.eventNo);
+          for (const event of events) await this.feed.append(marketplaceId, offer._id, event);
+          await this.offers.markFlushed(offer._id, events.at(-1)!.eventNo);
+        }
+        this.bus.ring(marketplaceId);
+      }),
+    );
+  }
+
+  /** Appends what a crash left in outboxes. Runs at start-up and then periodically. */
+  async sweep(batch = 200): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const pending = await this.offers.withPendingEvents(batch);
+      if (pending.length === 0) return total;
+      await this.flush(pending);
+      total += pending.length;
+      if (pending.length < batch) return total;
+    }
+  }
+
+  /** Starts the periodic sweep; returns a function that stops it. */
+  startSweeper(intervalMs = 2_000): () => void {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      this.sweep()
+        .then((n) => n > 0 && logger.info("feed sweep appended pending events", { offers: n }))
+        .catch((error: unknown) => logger.warn("feed sweep failed", { error: String(error) }))
+        .finally(() => (running = false));
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  authorize(principal: Principal | null, marketplaceId: string): void {
+    requireAdminOr(principal, { kind: "MARKETPLACE", id: marketplaceId });
+  }
+
+  /** The events after `after` (a cursor, "" or null: from the first), in feed order. */
+  async page(marketplaceId: string, after: string | null | undefined, first: number | null | undefined): Promise<FeedPage> {
+    const limit = first ?? 100;
+    if (!Number.isInteger(limit) || limit < 0 || limit > MAX_FEED_PAGE) {
+      throw new BadUserInputError(`"first" must be between 0 and ${MAX_FEED_PAGE}`, { argument: "first" });
+    }
+    const rows = await this.feed.after(marketplaceId, decodeFeedCursor(after), limit + 1);
+    return { events: rows.slice(0, limit), hasNextPage: rows.length > limit };
+  }
+
+  readAfter(marketplaceId: string, afterSeq: number, limit: number): Promise<FeedEventRecord[]> {
+    return this.feed.after(marketplaceId, afterSeq, limit);
+  }
+
+  latestSeq(marketplaceId: string): Promise<number> {
+    return this.feed.latestSeq(marketplaceId);
+  }
+
+  onRing(listener: (marketplaceId: string) => void): () => void {
+    return this.bus.onRing(listener);
+  }
+}
+
+export { encodeFeedCursor };

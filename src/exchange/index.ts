@@ -1,0 +1,92 @@
+import type { Connection } from "mongoose";
+import type { EventBus } from "../shared/bus";
+import { ensureIndexes, pingMongo } from "../shared/mongo";
+import type { Principal } from "../shared/principal";
+import type { SubgraphServerOptions } from "../shared/subgraph-server";
+import { affiliationModel } from "./affiliation/affiliation.model";
+import { AffiliationRepository } from "./affiliation/affiliation.repository";
+import { AffiliationService } from "./affiliation/affiliation.service";
+import { createExchangeContext, type ExchangeContext, type ExchangeServices } from "./context";
+import { EntityDirectory } from "./directory/entity-directory";
+import { feedEventModel } from "./feed/feed.model";
+import { FeedRepository } from "./feed/feed.repository";
+import { FeedService } from "./feed/feed.service";
+import { MarketplaceService } from "./marketplace/marketplace.service";
+import { settingsModel } from "./marketplace/settings.model";
+import { SettingsRepository } from "./marketplace/settings.repository";
+import { ForwardingService } from "./offer/forwarding.service";
+import { offerModel } from "./offer/offer.model";
+import { OfferPropagation } from "./offer/offer.propagation";
+import { OfferReconciler } from "./offer/offer.reconciler";
+import { OfferRepository } from "./offer/offer.repository";
+import { OfferService } from "./offer/offer.service";
+import { routeModel } from "./route/route.model";
+import { RouteRepository } from "./route/route.repository";
+import { RouteService } from "./route/route.service";
+import { buildExchangeSchema } from "./schema";
+import { stockModel } from "./stock/stock.model";
+import { StockRepository } from "./stock/stock.repository";
+import { StockService } from "./stock/stock.service";
+
+export interface ExchangeDeps {
+  connection: Connection;
+  bus: EventBus;
+  internalSecret: string;
+  maxForwardDepth: number;
+  /** Where the owners of sellers, marketplaces (accounts) and products (catalog) answer `_entities`. */
+  accountsUrl: () => string;
+  catalogUrl: () => string;
+}
+
+/** Wires the exchange subgraph: models and indexes, repositories, the rules' services, the feed and the schema. */
+export async function createExchangeSubgraph(
+  deps: ExchangeDeps,
+): Promise<SubgraphServerOptions<ExchangeContext> & { services: ExchangeServices; stop(): void }> {
+  const models = {
+    offers: offerModel(deps.connection),
+    stock: stockModel(deps.connection),
+    routes: routeModel(deps.connection),
+    settings: settingsModel(deps.connection),
+    affiliations: affiliationModel(deps.connection),
+    feed: feedEventModel(deps.connection),
+  };
+  await ensureIndexes(Object.values(models));
+
+  const offers = new OfferRepository(models.offers);
+  const stock = new StockRepository(models.stock);
+  const routes = new RouteRepository(models.routes);
+  const settings = new SettingsRepository(models.settings);
+  const affiliations = new AffiliationRepository(models.affiliations);
+  const directory = new EntityDirectory({
+    accountsUrl: deps.accountsUrl,
+    catalogUrl: deps.catalogUrl,
+    internalSecret: deps.internalSecret,
+  });
+
+  const feed = new FeedService(offers, new FeedRepository(models.feed), deps.bus);
+  const reconciler = new OfferReconciler(offers, stock, routes, settings);
+  const forwarding = new ForwardingService(offers, routes, settings, stock, reconciler, directory, deps.maxForwardDepth);
+  const propagation = new OfferPropagation(reconciler, forwarding, feed);
+  const services: ExchangeServices = {
+    offers: new OfferService(offers, affiliations, settings, reconciler, forwarding, propagation, directory),
+    stock: new StockService(stock, offers, propagation, directory),
+    routes: new RouteService(routes, offers, propagation, directory),
+    marketplaces: new MarketplaceService(settings, offers, propagation, directory),
+    affiliations: new AffiliationService(affiliations, directory),
+    feed,
+  };
+
+  // Events a crash left in outboxes reach their feeds now, and a sweep keeps watch.
+  await feed.sweep();
+  const stopSweeper = feed.startSweeper();
+
+  return {
+    name: "exchange",
+    schema: await buildExchangeSchema(),
+    internalSecret: deps.internalSecret,
+    services,
+    createContext: (principal: Principal | null) => createExchangeContext(services, principal),
+    ready: async () => (await pingMongo(deps.connection)) && (await deps.bus.ping()),
+    stop: stopSweeper,
+  };
+}

@@ -1,0 +1,59 @@
+import { DEFAULT_SETTINGS, type SettingsModel, type SettingsRecord } from "./settings.model";
+
+export interface MarketplaceSettings {
+  marketplaceId: string;
+  requireStockToForward: boolean;
+  autoApprove: boolean;
+}
+
+export class SettingsRepository {
+  constructor(private readonly model: SettingsModel) {}
+
+  /** Settings for each id, the defaults where none were ever written; one query. */
+  async getMany(ids: readonly string[]): Promise<Map<string, MarketplaceSettings>> {
+    const unique = [...new Set(ids)];
+    const rows = unique.length ? await this.model.find({ _id: { $in: unique } }).lean<SettingsRecord[]>() : [];
+    const byId = new Map(rows.map((r) => [r._id, r]));
+    return new Map(
+      unique.map((id) => {
+        const r = byId.get(id);
+        return [
+          id,
+          {
+            marketplaceId: id,
+            requireStockToForward: r?.requireStockToForward ?? DEFAULT_SETTINGS.requireStockToForward,
+            autoApprove: r?.autoApprove ?? DEFAULT_SETTINGS.autoApprove,
+          },
+        ];
+      }),
+    );
+  }
+
+  async get(id: string): Promise<MarketplaceSettings> {
+    return (await this.getMany([id])).get(id)!;
+  }
+
+  /**
+   * Writes only the given settings, atomically (two concurrent changes of
+   * different settings both hold); returns the settings before and after.
+   */
+  async update(
+    id: string,
+    set: Partial<Pick<MarketplaceSettings, "requireStockToForward" | "autoApprove">>,
+  ): Promise<{ before: MarketplaceSettings; after: MarketplaceSettings }> {
+    const onInsert = Object.fromEntries(Object.entries(DEFAULT_SETTINGS).filter(([k]) => !(k in set)));
+    const prior = await this.model
+      .findOneAndUpdate(
+        { _id: id },
+        { $set: { ...set, updatedAt: new Date() }, $setOnInsert: onInsert },
+        { upsert: true, new: false },
+      )
+      .lean<SettingsRecord>();
+    const before: MarketplaceSettings = {
+      marketplaceId: id,
+      requireStockToForward: prior?.requireStockToForward ?? DEFAULT_SETTINGS.requireStockToForward,
+      autoApprove: prior?.autoApprove ?? DEFAULT_SETTINGS.autoApprove,
+    };
+    return { before, after: { ...before, ...set } };
+  }
+}

@@ -1,0 +1,183 @@
+import { requireAdminOr, requirePrincipal } from "../../shared/auth";
+import {
+  ForwardCycleError,
+  MaxDepthExceededError,
+  NoRouteError,
+  NotFoundError,
+  OfferNotActiveError,
+  StockGateClosedError,
+  type DomainError,
+} from "../../shared/errors";
+import { newId } from "../../shared/ids";
+import type { Principal } from "../../shared/principal";
+import type { EntityDirectory } from "../directory/entity-directory";
+import type { MarketplaceSettings, SettingsRepository } from "../marketplace/settings.repository";
+import type { Route, RouteRepository } from "../route/route.repository";
+import { checkForward } from "../rules/forwarding";
+import { stockKey } from "../stock/stock.model";
+import type { StockRepository } from "../stock/stock.repository";
+import { forwardedOfferKey, type OfferRecord } from "./offer.model";
+import type { OfferReconciler } from "./offer.reconciler";
+import type { OfferRepository } from "./offer.repository";
+
+const VERDICT_ERRORS: Record<string, (o: OfferRecord, toId: string, productName: string) => DomainError> = {
+  OFFER_NOT_ACTIVE: (o) => new OfferNotActiveError(`Offer ${o._id} is ${o.status}, not ACTIVE`, { offerId: o._id }),
+  NO_ROUTE: (o, to) =>
+    new NoRouteError(`No active forwarding route from ${o.marketplaceId} to ${to}`, { from: o.marketplaceId, to }),
+  FORWARD_CYCLE: (o, to) =>
+    new ForwardCycleError(`Marketplace ${to} is already in the offer's path`, { offerId: o._id, to }),
+  MAX_DEPTH_EXCEEDED: (o) =>
+    new MaxDepthExceededError(`Forwarding offer ${o._id} again would exceed the maximum forwarding depth`, {
+      depth: o.depth,
+    }),
+  STOCK_GATE_CLOSED: (o) =>
+    new StockGateClosedError(
+      `Stock gate closed: marketplace ${o.marketplaceId} has no stock of product ${o.productId} and requires stock to forward it`,
+      { marketplaceId: o.marketplaceId, productId: o.productId },
+    ),
+};
+
+/** Forwarding offers down routes, by hand (`forwardOffer`) and automatically (`autoForward` routes). */
+export class ForwardingService {
+  constructor(
+    private readonly offers: OfferRepository,
+    private readonly routes: RouteRepository,
+    private readonly settings: SettingsRepository,
+    private readonly stock: StockRepository,
+    private readonly reconciler: OfferReconciler,
+    private readonly directory: EntityDirectory,
+    private readonly maxDepth: number,
+  ) {}
+
+  /**
+   * `forwardOffer`: the caller's rights, then the contract's checks in order;
+   * returns the forwarded offer (created, reopened, or as it was) and whether
+   * it must be settled downstream.
+   */
+  async forward(principal: Principal | null, offerId: string, toId: string): Promise<OfferRecord> {
+    requirePrincipal(principal);
+    const offer = await this.offers.findById(offerId);
+    if (!offer) throw new NotFoundError("offer", offerId);
+    requireAdminOr(principal, { kind: "MARKETPLACE", id: offer.marketplaceId });
+    await this.directory.require("Marketplace", toId);
+
+    const [route, settings, stock] = await Promise.all([
+      this.routes.get(offer.marketplaceId, toId),
+      this.settings.getMany([offer.marketplaceId, toId]),
+      this.stock.get(offer.marketplaceId, offer.productId),
+    ]);
+    const verdict = checkForward({
+      offer,
+      targetMarketplaceId: toId,
+      routeActive: route?.active ?? false,
+      maxDepth: this.maxDepth,
+      forwarder: { requireStockToForward: settings.get(offer.marketplaceId)!.requireStockToForward, stock: stock.quantity },
+    });
+    if (!verdict.ok) throw VERDICT_ERRORS[verdict.code]!(offer, toId, offer.productId);
+
+    const target = settings.get(toId)!;
+    const [existing] = await this.offers.findByKeys([forwardedOfferKey(offer._id, toId)]);
+    if (existing) {
+      if (existing.status !== "WITHDRAWN") return existing;
+      const reopened = await this.reconciler.apply([existing._id], (o) =>
+        o.status === "WITHDRAWN" ? { status: target.autoApprove ? "ACTIVE" : "PENDING" } : null,
+      );
+      return reopened.get(existing._id)!;
+    }
+    return this.create(offer, target);
+  }
+
+  /** Creates the forward of `source` at `target` (or returns the one a concurrent call created). */
+  private async create(source: OfferRecord, target: MarketplaceSettings): Promise<OfferRecord> {
+    const now = new Date();
+    const draft: OfferRecord = {
+      _id: newId("offer"),
+      key: forwardedOfferKey(source._id, target.marketplaceId),
+      sellerId: source.sellerId,
+      marketplaceId: target.marketplaceId,
+      productId: source.productId,
+      sourceId: source._id,
+      viaId: source.marketplaceId,
+      path: [...source.path, target.marketplaceId],
+      depth: source.depth + 1,
+      price: source.price,
+      currency: source.currency,
+      status: target.autoApprove ? "ACTIVE" : "PENDING",
+      available: false,
+      quantity: 0,
+      unavailableReason: null,
+      version: 1,
+      rev: 0,
+      eventCount: 0,
+      outbox: [],
+      flushedThrough: 0,
+      hasPending: false,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const initial = await this.reconciler.initial(draft);
+    if (!(await this.offers.insert(initial))) {
+      const [existing] = await this.offers.findByKeys([draft.key]);
+      return existing!;
+    }
+    // Facts read before the insert may have moved since; a writer that moved
+    // them could not yet see this offer, so evaluate it once more now.
+    return (await this.reconciler.apply([initial._id])).get(initial._id) ?? initial;
+  }
+
+  /**
+   * Forwards every offer in `candidates` over each active auto-forward route
+   * out of its marketplace (only to `onlyTo` when given) that passes the
+   * checks and has no forward there yet, then the new forwards onward, hop by
+   * hop. A forward that exists in any status, withdrawn included, is left as it is.
+   */
+  async autoForward(candidates: readonly OfferRecord[], onlyTo?: string): Promise<OfferRecord[]> {
+    const created: OfferRecord[] = [];
+    let frontier = candidates.filter((c) => c.status === "ACTIVE");
+    let restrictTo = onlyTo;
+    while (frontier.length > 0) {
+      const marketplaces = [...new Set(frontier.map((o) => o.marketplaceId))];
+      const routes = (await this.routes.autoForwardFromMany(marketplaces)).filter(
+        (r) => restrictTo === undefined || r.toId === restrictTo,
+      );
+      if (routes.length === 0) break;
+      const routesFrom = new Map<string, Route[]>();
+      for (const r of routes) routesFrom.set(r.fromId, [...(routesFrom.get(r.fromId) ?? []), r]);
+      const targets = [...new Set(routes.map((r) => r.toId))];
+      const [settings, stock] = await Promise.all([
+        this.settings.getMany([...marketplaces, ...targets]),
+        this.stock.quantities(frontier.map((o) => stockKey(o.marketplaceId, o.productId))),
+      ]);
+      const pairs = frontier.flatMap((o) =>
+        (routesFrom.get(o.marketplaceId) ?? [])
+          .filter(
+            (r) =>
+              checkForward({
+                offer: o,
+                targetMarketplaceId: r.toId,
+                routeActive: r.active,
+                maxDepth: this.maxDepth,
+                forwarder: {
+                  requireStockToForward: settings.get(o.marketplaceId)!.requireStockToForward,
+                  stock: stock.get(stockKey(o.marketplaceId, o.productId)) ?? 0,
+                },
+              }).ok,
+          )
+          .map((r) => ({ source: o, toId: r.toId })),
+      );
+      const existing = new Set(
+        (await this.offers.findByKeys(pairs.map((p) => forwardedOfferKey(p.source._id, p.toId)))).map((o) => o.key),
+      );
+      const fresh = await Promise.all(
+        pairs
+          .filter((p) => !existing.has(forwardedOfferKey(p.source._id, p.toId)))
+          .map((p) => this.create(p.source, settings.get(p.toId)!)),
+      );
+      created.push(...fresh);
+      frontier = fresh.filter((o) => o.status === "ACTIVE");
+      restrictTo = undefined;
+    }
+    return created;
+  }
+}
+

@@ -1,0 +1,187 @@
+import { evaluateDirectOffer, evaluateForwardedOffer } from "../rules/availability";
+import { feedEventFor, visibleChange, type VisibleState } from "../rules/feed-events";
+import type { Availability, OfferStatus } from "../rules/types";
+import type { SettingsRepository } from "../marketplace/settings.repository";
+import { routeKey } from "../route/route.model";
+import type { Route, RouteRepository } from "../route/route.repository";
+import { stockKey } from "../stock/stock.model";
+import type { StockRepository } from "../stock/stock.repository";
+import type { OfferRecord, OutboxEvent } from "./offer.model";
+import type { OfferRepository, OfferWrite } from "./offer.repository";
+
+/** What a mutation may change on an offer itself; the rest is derived. */
+export interface OfferChange {
+  status?: OfferStatus;
+  price?: number;
+  currency?: string;
+}
+
+/** The facts a set of offers is evaluated against, each read in one query. */
+interface Facts {
+  stock: Map<string, number>;
+  routes: Map<string, Route>;
+  requireStock: Map<string, boolean>;
+  sources: Map<string, OfferRecord>;
+}
+
+const MAX_ATTEMPTS = 100;
+
+const visible = (o: Pick<OfferRecord, keyof VisibleState>): VisibleState => ({
+  status: o.status,
+  price: o.price,
+  currency: o.currency,
+  available: o.available,
+  quantity: o.quantity,
+  unavailableReason: o.unavailableReason,
+});
+
+/**
+ * Keeps every offer's derived state (availability, quantity, reason, and a
+ * forwarded offer's price and currency, which are its source's) equal to what
+ * the rules compute from the current facts.
+ *
+ * Every write is a compare-and-set on the offer's internal `rev`, and the
+ * offer is read before its facts. A writer that changes a fact re-evaluates
+ * the dependent offers after its change; so whichever evaluation writes last
+ * read facts at least as new as every other's, and a slower one that read
+ * older facts fails its compare-and-set and starts again. This holds on
+ * MongoDB without transactions (and on the embedded server, whose
+ * transactions do not detect conflicts).
+ */
+export class OfferReconciler {
+  constructor(
+    private readonly offers: OfferRepository,
+    private readonly stock: StockRepository,
+    private readonly routes: RouteRepository,
+    private readonly settings: SettingsRepository,
+  ) {}
+
+  private async loadFacts(records: readonly OfferRecord[]): Promise<Facts> {
+    const forwarded = records.filter((r) => r.depth > 0);
+    const [stock, routes, settings, sources] = await Promise.all([
+      this.stock.quantities(records.map((r) => stockKey(r.depth === 0 ? r.sellerId : r.viaId!, r.productId))),
+      this.routes.getMany(forwarded.map((r) => routeKey(r.viaId!, r.marketplaceId))),
+      this.settings.getMany(forwarded.map((r) => r.viaId!)),
+      this.offers.findByIds(forwarded.map((r) => r.sourceId!)),
+    ]);
+    return {
+      stock,
+      routes,
+      requireStock: new Map([...settings].map(([id, s]) => [id, s.requireStockToForward])),
+      sources: new Map(sources.map((s) => [s._id, s])),
+    };
+  }
+
+  /** The derived part of an offer (with `change` applied) under the given facts. */
+  private derive(record: OfferRecord, facts: Facts): Availability & { price: number; currency: string } {
+    if (record.depth === 0) {
+      return {
+        ...evaluateDirectOffer({
+          status: record.status,
+          sellerStock: facts.stock.get(stockKey(record.sellerId, record.productId)) ?? 0,
+        }),
+        price: record.price,
+        currency: record.currency,
+      };
+    }
+    const source = facts.sources.get(record.sourceId!);
+    const route = facts.routes.get(routeKey(record.viaId!, record.marketplaceId)) ?? null;
+    return {
+      ...evaluateForwardedOffer({
+        status: record.status,
+        route,
+        source: source ?? { available: false, quantity: 0, unavailableReason: "WITHDRAWN" },
+        forwarder: {
+          requireStockToForward: facts.requireStock.get(record.viaId!) ?? true,
+          stock: facts.stock.get(stockKey(record.viaId!, record.productId)) ?? 0,
+        },
+      }),
+      price: source?.price ?? record.price,
+      currency: source?.currency ?? record.currency,
+    };
+  }
+
+  /** The write that moves `current` (null for a new offer) to `next` under `facts`, with its feed event. */
+  private plan(current: OfferRecord | null, next: OfferRecord, facts: Facts, now: Date) {
+    const derived = this.derive(next, facts);
+    const after: VisibleState = { status: next.status, ...derived };
+    const before = current ? visible(current) : null;
+    const type = feedEventFor(before, after);
+    const base = current ?? next;
+    const events: OutboxEvent[] = type
+      ? [
+          {
+            eventNo: base.eventCount + 1,
+            type,
+            available: after.available,
+            quantity: after.quantity,
+            price: after.price,
+            unavailableReason: after.unavailableReason,
+            occurredAt: now,
+          },
+        ]
+      : [];
+    const changed = !before || visibleChange(before, after);
+    const outbox = [...base.outbox.filter((e) => e.eventNo > base.flushedThrough), ...events];
+    const set: Partial<OfferRecord> = {
+      ...after,
+      version: current ? current.version + (changed ? 1 : 0) : 1,
+      eventCount: base.eventCount + events.length,
+      outbox,
+      hasPending: outbox.length > 0,
+      ...(changed && current ? { updatedAt: now } : {}),
+    };
+    return { set };
+  }
+
+  /** A new offer's initial derived state and events, to insert with it. */
+  async initial(record: OfferRecord): Promise<OfferRecord> {
+    const facts = await this.loadFacts([record]);
+    const { set } = this.plan(null, record, facts, record.createdAt);
+    return { ...record, ...set };
+  }
+
+  /**
+   * Re-evaluates the given offers against fresh facts, applying `change` to
+   * each (re-derived from the fresh record on every attempt; it may throw to
+   * refuse). Returns the offers as written.
+   */
+  async apply(
+    ids: readonly string[],
+    change?: (offer: OfferRecord) => OfferChange | null,
+  ): Promise<Map<string, OfferRecord>> {
+    const written = new Map<string, OfferRecord>();
+    let pending = [...new Set(ids)];
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt === MAX_ATTEMPTS) throw new Error(`offer re-evaluation did not settle for ${pending.length} offers`);
+      const records = await this.offers.findByIds(pending);
+      const nexts = records.map((r) => ({ ...r, ...(change?.(r) ?? {}) }));
+      const facts = await this.loadFacts(nexts);
+      const now = new Date();
+      const writes: (OfferWrite & { result: OfferRecord })[] = records.map((current, i) => {
+        const { set } = this.plan(current, nexts[i]!, facts, now);
+        return { id: current._id, rev: current.rev, set, result: { ...nexts[i]!, ...set, rev: current.rev + 1 } };
+      });
+      const won = await this.offers.compareAndSet(writes);
+      for (const w of writes) if (won.has(w.id)) written.set(w.id, w.result);
+      pending = writes.filter((w) => !won.has(w.id)).map((w) => w.id);
+    }
+    return written;
+  }
+
+  /**
+   * Re-evaluates the offers forwarded from `rootIds`, level by level down the
+   * chains (each level after the one it reads from has been written), plus
+   * the roots themselves when asked. Returns every offer written.
+   */
+  async refreshDownstream(rootIds: readonly string[], includeRoots: boolean): Promise<Map<string, OfferRecord>> {
+    const written = new Map<string, OfferRecord>();
+    let level = includeRoots ? [...rootIds] : (await this.offers.childrenOf(rootIds)).map((o) => o._id);
+    while (level.length > 0) {
+      const done = await this.apply(level);
+      for (const [id, o] of done) written.set(id, o);
+      level = (await this.offers.childrenOf(level)).map((o) => o._id);
+    }
+    return written;
+  }
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from "node:crypto";
+import type { QueryFilter } from "mongoose";
+import { isDuplicateKey } from "../../shared/mongo";
+import type { Page } from "../../shared/pagination";
+import type { OfferStatus } from "../rules/types";
+import type { OfferModel, OfferRecord } from "./offer.model";
+
+export interface OfferFilter {
+  status?: OfferStatus | null;
+  available?: boolean | null;
+  productId?: string | null;
+  sellerId?: string | null;
+  marketplaceId?: string | null;
+}
+
+/** One compare-and-set write: applies `set` only if the offer is still at `rev`. */
+export interface OfferWrite {
+  id: string;
+  rev: number;
+  set: Partial<OfferRecord>;
+}
+
+function toQuery(filter: OfferFilter): QueryFilter<OfferRecord> {
+  const q: QueryFilter<OfferRecord> = {};
+  if (filter.status != null) q.status = filter.status;
+  if (filter.available != null) q.available = filter.available;
+  if (filter.productId != null) q.productId = filter.productId;
+  if (filter.sellerId != null) q.sellerId = filter.sellerId;
+  if (filter.marketplaceId != null) q.marketplaceId = filter.marketplaceId;
+  return q;
+}
+
+/** Offers: the only place that touches the `offers` collection. */
+export class OfferRepository {
+  constructor(private readonly model: OfferModel) {}
+
+  async findByIds(ids: readonly string[]): Promise<OfferRecord[]> {
+    if (ids.length === 0) return [];
+    return this.model.find({ _id: { $in: [...new Set(ids)] } }).lean<OfferRecord[]>();
+  }
+
+  async findById(id: string): Promise<OfferRecord | null> {
+    return this.model.findById(id).lean<OfferRecord>();
+  }
+
+  async findByKeys(keys: readonly string[]): Promise<OfferRecord[]> {
+    if (keys.length === 0) return [];
+    return this.model.find({ key: { $in: [...new Set(keys)] } }).lean<OfferRecord[]>();
+  }
+
+  /** Inserts a new offer; false when one with the same key already exists. */
+  async insert(record: OfferRecord): Promise<boolean> {
+    try {
+      await this.model.create(record);
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The offers forwarded from any of `sourceIds`. */
+  async childrenOf(sourceIds: readonly string[]): Promise<OfferRecord[]> {
+    if (sourceIds.length === 0) return [];
+    return this.model.find({ sourceId: { $in: [...new Set(sourceIds)] } }).lean<OfferRecord[]>();
+  }
+
+  /** Offers whose availability reads this owner's stock of this product. */
+  async dependingOnStock(ownerId: string, productId: string): Promise<OfferRecord[]> {
+    return this.model
+      .find({ productId, $or: [{ sellerId: ownerId, depth: 0 }, { viaId: ownerId }] })
+      .lean<OfferRecord[]>();
+  }
+
+  async forwardedBy(viaId: string, toMarketplaceId?: string): Promise<OfferRecord[]> {
+    return this.model
+      .find(toMarketplaceId ? { viaId, marketplaceId: toMarketplaceId } : { viaId })
+      .lean<OfferRecord[]>();
+  }
+
+  async activeAt(marketplaceId: string, productId?: string): Promise<OfferRecord[]> {
+    return this.model
+      .find(productId ? { marketplaceId, productId, status: "ACTIVE" } : { marketplaceId, status: "ACTIVE" })
+      .lean<OfferRecord[]>();
+  }
+
+  /**
+   * Applies every write whose offer is still at its `rev`, in one bulk round
+   * trip, and returns the ids of those that won. The losers read facts older
+   * than someone else's write and must be evaluated again.
+   */
+  async compareAndSet(writes: readonly OfferWrite[]): Promise<Set<string>> {
+    if (writes.length === 0) return new Set();
+    const token = randomUUID();
+    const result = await this.model.bulkWrite(
+      writes.map((w) => ({
+        updateOne: {
+          filter: { _id: w.id, rev: w.rev },
+          update: { $set: { ...w.set, rev: w.rev + 1, writeToken: token } },
+        },
+      })),
+      { ordered: false },
+    );
+    if (result.matchedCount === writes.length) return new Set(writes.map((w) => w.id));
+    const won = await this.model
+      .find({ _id: { $in: writes.map((w) => w.id) }, writeToken: token }, { _id: 1 })
+      .lean<{ _id: string }[]>();
+    return new Set(won.map((r) => r._id));
+  }
+
+  /** Offers whose outbox may hold events not yet in the feed (a crash, or a flush still under way). */
+  async withPendingEvents(limit: number): Promise<OfferRecord[]> {
+    return this.model.find({ hasPending: true }).limit(limit).lean<OfferRecord[]>();
+  }
+
+  /**
+   * Records that the offer's events up to `eventNo` are in the feed. Touches
+   * neither `rev` nor the outbox, so it never races an evaluation's write.
+   */
+  async markFlushed(offerId: string, eventNo: number): Promise<void> {
+    const done = await this.model.updateOne(
+      { _id: offerId, eventCount: eventNo },
+      { $set: { flushedThrough: eventNo, hasPending: false } },
+    );
+    if (done.matchedCount === 0) {
+      await this.model.updateOne({ _id: offerId, flushedThrough: { $lt: eventNo } }, { $set: { flushedThrough: eventNo } });
+    }
+  }
+
+  async page(filter: OfferFilter, page: Page): Promise<{ rows: OfferRecord[]; total: number }> {
+    const query = toQuery(filter);
+    const [rows, total] = await Promise.all([
+      this.model
+        .find(page.afterKey ? { ...query, _id: { $gt: page.afterKey } } : query)
+        .sort({ _id: 1 })
+        .limit(page.first + 1)
+        .lean<OfferRecord[]>(),
+      this.model.countDocuments(query),
+    ]);
+    return { rows, total };
+  }
+}

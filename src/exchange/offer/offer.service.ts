@@ -1,0 +1,176 @@
+import { requireAdminOr, requirePrincipal } from "../../shared/auth";
+import { BadUserInputError, NotAffiliatedError, NotFoundError } from "../../shared/errors";
+import { newId } from "../../shared/ids";
+import { parsePage, toConnection, type Connection } from "../../shared/pagination";
+import type { Principal } from "../../shared/principal";
+import type { AffiliationRepository } from "../affiliation/affiliation.repository";
+import type { EntityDirectory } from "../directory/entity-directory";
+import type { SettingsRepository } from "../marketplace/settings.repository";
+import type { ForwardingService } from "./forwarding.service";
+import { directOfferKey, type OfferRecord } from "./offer.model";
+import type { OfferPropagation } from "./offer.propagation";
+import type { OfferReconciler } from "./offer.reconciler";
+import type { OfferFilter, OfferRepository } from "./offer.repository";
+
+export interface SubmitOfferInput {
+  sellerId: string;
+  marketplaceId: string;
+  productId: string;
+  price: number;
+  currency: string;
+}
+
+const CURRENCY = /^[A-Z]{3}$/;
+
+function validatePriceAndCurrency(price: number, currency: string): void {
+  if (!Number.isInteger(price) || price < 0) {
+    throw new BadUserInputError('"price" must be an integer ≥ 0 (minor units)', { field: "price" });
+  }
+  if (!CURRENCY.test(currency)) {
+    throw new BadUserInputError('"currency" must be three capital letters (ISO 4217)', { field: "currency" });
+  }
+}
+
+/** Offers: submission, review, withdrawal, forwarding, and reads. */
+export class OfferService {
+  constructor(
+    private readonly offers: OfferRepository,
+    private readonly affiliations: AffiliationRepository,
+    private readonly settings: SettingsRepository,
+    private readonly reconciler: OfferReconciler,
+    private readonly forwarding: ForwardingService,
+    private readonly propagation: OfferPropagation,
+    private readonly directory: EntityDirectory,
+  ) {}
+
+  /** Creates or updates the one offer of (seller, marketplace, product); the same values again change nothing. */
+  async submit(principal: Principal | null, input: SubmitOfferInput): Promise<OfferRecord> {
+    requireAdminOr(principal, { kind: "SELLER", id: input.sellerId });
+    await Promise.all([
+      this.directory.require("Seller", input.sellerId),
+      this.directory.require("Marketplace", input.marketplaceId),
+      this.directory.require("Product", input.productId),
+    ]);
+    validatePriceAndCurrency(input.price, input.currency);
+    if (!(await this.affiliations.exists(input.sellerId, input.marketplaceId))) {
+      throw new NotAffiliatedError(`Seller ${input.sellerId} is not affiliated with marketplace ${input.marketplaceId}`, {
+        sellerId: input.sellerId,
+        marketplaceId: input.marketplaceId,
+      });
+    }
+    const { autoApprove } = await this.settings.get(input.marketplaceId);
+    const key = directOfferKey(input.sellerId, input.marketplaceId, input.productId);
+    for (;;) {
+      const [existing] = await this.offers.findByKeys([key]);
+      if (existing) return this.resubmit(existing, input, autoApprove);
+      const now = new Date();
+      const initial = await this.reconciler.initial({
+        _id: newId("offer"),
+        key,
+        sellerId: input.sellerId,
+        marketplaceId: input.marketplaceId,
+        productId: input.productId,
+        sourceId: null,
+        viaId: null,
+        path: [input.sellerId, input.marketplaceId],
+        depth: 0,
+        price: input.price,
+        currency: input.currency,
+        status: autoApprove ? "ACTIVE" : "PENDING",
+        available: false,
+        quantity: 0,
+        unavailableReason: null,
+        version: 1,
+        rev: 0,
+        eventCount: 0,
+        outbox: [],
+      flushedThrough: 0,
+      hasPending: false,
+        createdAt: now,
+        updatedAt: now,
+      });
+      if (!(await this.offers.insert(initial))) continue; // a concurrent submit created it: update that one
+      // Re-evaluate after the insert: see ForwardingService.create.
+      const settled = await this.propagation.settle([initial._id], { autoForwardIds: true });
+      return settled.get(initial._id) ?? initial;
+    }
+  }
+
+  private async resubmit(existing: OfferRecord, input: SubmitOfferInput, autoApprove: boolean): Promise<OfferRecord> {
+    const changes = (o: OfferRecord) => {
+      const reopen = o.status === "WITHDRAWN";
+      if (!reopen && o.price === input.price && o.currency === input.currency) return null;
+      return {
+        price: input.price,
+        currency: input.currency,
+        ...(reopen ? { status: autoApprove ? ("ACTIVE" as const) : ("PENDING" as const) } : {}),
+      };
+    };
+    if (changes(existing) === null) return existing;
+    const written = await this.propagation.settle([existing._id], { change: changes, autoForwardIds: true });
+    return written.get(existing._id) ?? existing;
+  }
+
+  /** PENDING → ACTIVE or DENIED, by the marketplace that lists the offer. */
+  async review(principal: Principal | null, offerId: string, decision: "APPROVE" | "DENY"): Promise<OfferRecord> {
+    const offer = await this.listedOffer(principal, offerId, false);
+    if (offer.status !== "PENDING") {
+      throw new BadUserInputError(`Offer ${offerId} is ${offer.status}; only a PENDING offer can be reviewed`, {
+        status: offer.status,
+      });
+    }
+    const written = await this.propagation.settle([offerId], {
+      change: (o) => {
+        if (o.status !== "PENDING") {
+          throw new BadUserInputError(`Offer ${offerId} is ${o.status}; only a PENDING offer can be reviewed`);
+        }
+        return { status: decision === "APPROVE" ? "ACTIVE" : "DENIED" };
+      },
+      autoForwardIds: decision === "APPROVE",
+    });
+    return written.get(offerId)!;
+  }
+
+  /** Withdraws an offer; withdrawing a withdrawn offer returns it unchanged. */
+  async withdraw(principal: Principal | null, offerId: string): Promise<OfferRecord> {
+    const offer = await this.listedOffer(principal, offerId, true);
+    if (offer.status === "WITHDRAWN") return offer;
+    const written = await this.propagation.settle([offerId], {
+      change: (o) => (o.status === "WITHDRAWN" ? null : { status: "WITHDRAWN" }),
+    });
+    return written.get(offerId)!;
+  }
+
+  async forward(principal: Principal | null, offerId: string, toMarketplaceId: string): Promise<OfferRecord> {
+    const forwarded = await this.forwarding.forward(principal, offerId, toMarketplaceId);
+    const written = await this.propagation.settle([forwarded._id], { autoForwardIds: true });
+    return written.get(forwarded._id) ?? forwarded;
+  }
+
+  /** The offer, after checking the caller is the admin, the listing marketplace, or (when allowed) the origin seller. */
+  private async listedOffer(principal: Principal | null, offerId: string, sellerMay: boolean): Promise<OfferRecord> {
+    requirePrincipal(principal);
+    const offer = await this.offers.findById(offerId);
+    if (!offer) throw new NotFoundError("offer", offerId);
+    requireAdminOr(
+      principal,
+      { kind: "MARKETPLACE", id: offer.marketplaceId },
+      ...(sellerMay ? [{ kind: "SELLER" as const, id: offer.sellerId }] : []),
+    );
+    return offer;
+  }
+
+  async list(filter: OfferFilter, args: { first?: number | null; after?: string | null }): Promise<Connection<OfferRecord>> {
+    const page = parsePage(args);
+    const { rows, total } = await this.offers.page(filter, page);
+    return toConnection(rows, page, (o) => o._id, total);
+  }
+
+  findByIds(ids: readonly string[]): Promise<OfferRecord[]> {
+    return this.offers.findByIds(ids);
+  }
+
+  childrenOf(ids: readonly string[]): Promise<OfferRecord[]> {
+    return this.offers.childrenOf(ids);
+  }
+}

@@ -1,0 +1,13 @@
+import { Args, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
+import type { ExchangeContext } from "../context";
+import { listOffers } from "../offer/offer.list";
+import { OfferConnection, OfferListArgs } from "../offer/offer.type";
+import { ProductRef } from "./product.type";
+
+@Resolver(() => ProductRef)
+export class ProductResolver {
+  @FieldResolver(() => OfferConnection)
+  offers(@Root() p: ProductRef, @Args() args: OfferListArgs, @Ctx() ctx: ExchangeContext) {
+    return listOffers(ctx, { ...args.filter, productId: p.id }, args);
+  }
+}

@@ -1,0 +1,36 @@
+import { Schema, type Connection, type Model } from "mongoose";
+import type { QuantityPolicy } from "../rules/types";
+
+export interface RouteRecord {
+  _id: string; // `${fromId}:${toId}`
+  fromId: string;
+  toId: string;
+  active: boolean;
+  autoForward: boolean;
+  quantityPolicy: QuantityPolicy;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const routeSchema = new Schema<RouteRecord>(
+  {
+    _id: { type: String, required: true },
+    fromId: { type: String, required: true },
+    toId: { type: String, required: true },
+    active: { type: Boolean, required: true },
+    autoForward: { type: Boolean, required: true },
+    quantityPolicy: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+routeSchema.index({ fromId: 1, createdAt: 1 });
+routeSchema.index({ toId: 1, createdAt: 1 });
+
+export type RouteModel = Model<RouteRecord>;
+
+export const routeModel = (connection: Connection): RouteModel =>
+  connection.model<RouteRecord>("ForwardingRoute", routeSchema, "routes");
+
+export const routeKey = (fromId: string, toId: string) => `${fromId}:${toId}`;

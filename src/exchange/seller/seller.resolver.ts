@@ -1,0 +1,19 @@
+import { Args, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
+import { AffiliationType } from "../affiliation/affiliation.type";
+import type { ExchangeContext } from "../context";
+import { listOffers } from "../offer/offer.list";
+import { OfferConnection, OfferListArgs } from "../offer/offer.type";
+import { SellerRef } from "./seller.type";
+
+@Resolver(() => SellerRef)
+export class SellerResolver {
+  @FieldResolver(() => [AffiliationType])
+  affiliations(@Root() s: SellerRef, @Ctx() ctx: ExchangeContext) {
+    return ctx.loaders.affiliationsBySellerId.load(s.id);
+  }
+
+  @FieldResolver(() => OfferConnection)
+  offers(@Root() s: SellerRef, @Args() args: OfferListArgs, @Ctx() ctx: ExchangeContext) {
+    return listOffers(ctx, { ...args.filter, sellerId: s.id }, args);
+  }
+}

@@ -1,0 +1,83 @@
+import { isDuplicateKey } from "../../shared/mongo";
+import { stockKey, type StockModel, type StockRecord } from "./stock.model";
+
+export interface StockLevel {
+  ownerId: string;
+  productId: string;
+  quantity: number;
+  version: number;
+  updatedAt: Date | null;
+}
+
+const toLevel = (r: StockRecord): StockLevel => ({
+  ownerId: r.ownerId,
+  productId: r.productId,
+  quantity: r.quantity,
+  version: r.version,
+  updatedAt: r.updatedAt,
+});
+
+/** A level never set reads as quantity 0, version 0. */
+export const emptyLevel = (ownerId: string, productId: string): StockLevel => ({
+  ownerId,
+  productId,
+  quantity: 0,
+  version: 0,
+  updatedAt: null,
+});
+
+/** Stock levels; every change is one atomic, conditional single-document write. */
+export class StockRepository {
+  constructor(private readonly model: StockModel) {}
+
+  async get(ownerId: string, productId: string): Promise<StockLevel> {
+    const row = await this.model.findById(stockKey(ownerId, productId)).lean<StockRecord>();
+    return row ? toLevel(row) : emptyLevel(ownerId, productId);
+  }
+
+  /** Quantities by `stockKey`, one query; absent keys are 0. */
+  async quantities(keys: readonly string[]): Promise<Map<string, number>> {
+    if (keys.length === 0) return new Map();
+    const rows = await this.model.find({ _id: { $in: [...new Set(keys)] } }, { quantity: 1 }).lean<StockRecord[]>();
+    return new Map(rows.map((r) => [r._id, r.quantity]));
+  }
+
+  /** Sets the quantity if the level is still at `version`; false when it has moved on. */
+  async compareAndSet(ownerId: string, productId: string, quantity: number, version: number): Promise<StockLevel | null> {
+    const _id = stockKey(ownerId, productId);
+    const updatedAt = new Date();
+    if (version === 0) {
+      try {
+        const record = { _id, ownerId, productId, quantity, version: 1, updatedAt };
+        await this.model.create(record);
+        return toLevel(record);
+      } catch (error) {
+        if (isDuplicateKey(error)) return null;
+        throw error;
+      }
+    }
+    const row = await this.model
+      .findOneAndUpdate({ _id, version }, { $set: { quantity, updatedAt }, $inc: { version: 1 } }, { new: true })
+      .lean<StockRecord>();
+    return row ? toLevel(row) : null;
+  }
+
+  /**
+   * Adds `delta` atomically, never below zero. Null when the result would be
+   * negative; a race on the level's first write is retried by the caller.
+   */
+  async adjust(ownerId: string, productId: string, delta: number): Promise<StockLevel | null> {
+    const _id = stockKey(ownerId, productId);
+    const update = { $inc: { quantity: delta, version: 1 }, $set: { updatedAt: new Date() } };
+    if (delta < 0) {
+      const row = await this.model
+        .findOneAndUpdate({ _id, quantity: { $gte: -delta } }, update, { new: true })
+        .lean<StockRecord>();
+      return row ? toLevel(row) : null;
+    }
+    const row = await this.model
+      .findOneAndUpdate({ _id }, { ...update, $setOnInsert: { ownerId, productId } }, { new: true, upsert: true })
+      .lean<StockRecord>();
+    return toLevel(row!);
+  }
+}

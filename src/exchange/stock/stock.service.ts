@@ -1,0 +1,98 @@
+import { requireAdminOr } from "../../shared/auth";
+import { BadUserInputError, InsufficientStockError, VersionConflictError } from "../../shared/errors";
+import type { Principal } from "../../shared/principal";
+import type { EntityDirectory } from "../directory/entity-directory";
+import type { OfferPropagation } from "../offer/offer.propagation";
+import type { OfferRepository } from "../offer/offer.repository";
+import type { StockLevel, StockRepository } from "./stock.repository";
+
+const MAX_QUANTITY = 2_147_483_647; // GraphQL Int
+
+/** Stock levels of sellers and marketplaces, and what their changes do to offers. */
+export class StockService {
+  constructor(
+    private readonly stock: StockRepository,
+    private readonly offers: OfferRepository,
+    private readonly propagation: OfferPropagation,
+    private readonly directory: EntityDirectory,
+  ) {}
+
+  private async authorize(principal: Principal | null, ownerId: string, productId: string): Promise<"SELLER" | "MARKETPLACE"> {
+    requireAdminOr(principal, { kind: "SELLER", id: ownerId }, { kind: "MARKETPLACE", id: ownerId });
+    const [kind] = await Promise.all([this.directory.requireOwner(ownerId), this.directory.require("Product", productId)]);
+    return kind;
+  }
+
+  async get(principal: Principal | null, ownerId: string, productId: string): Promise<StockLevel> {
+    await this.authorize(principal, ownerId, productId);
+    return this.stock.get(ownerId, productId);
+  }
+
+  /** Sets a level; with `expectedVersion`, only if the level is still at that version. */
+  async set(
+    principal: Principal | null,
+    input: { ownerId: string; productId: string; quantity: number; expectedVersion?: number | null },
+  ): Promise<StockLevel> {
+    const { ownerId, productId, quantity, expectedVersion } = input;
+    await this.authorize(principal, ownerId, productId);
+    if (!Number.isInteger(quantity) || quantity < 0 || quantity > MAX_QUANTITY) {
+      throw new BadUserInputError('"quantity" must be an integer ≥ 0', { field: "quantity" });
+    }
+    for (;;) {
+      const current = await this.stock.get(ownerId, productId);
+      if (expectedVersion != null && current.version !== expectedVersion) {
+        throw new VersionConflictError(
+          `Stock level is at version ${current.version}, not ${expectedVersion}`,
+          { currentVersion: current.version },
+        );
+      }
+      if (current.quantity === quantity) return current;
+      const updated = await this.stock.compareAndSet(ownerId, productId, quantity, current.version);
+      if (!updated) continue; // moved on between the read and the write: decide again on the new level
+      await this.afterChange(ownerId, productId, current.quantity, updated.quantity);
+      return updated;
+    }
+  }
+
+  /** Adds `delta` atomically; never below zero (INSUFFICIENT_STOCK). */
+  async adjust(principal: Principal | null, input: { ownerId: string; productId: string; delta: number }): Promise<StockLevel> {
+    const { ownerId, productId, delta } = input;
+    await this.authorize(principal, ownerId, productId);
+    if (!Number.isInteger(delta)) throw new BadUserInputError('"delta" must be an integer', { field: "delta" });
+    if (delta === 0) return this.stock.get(ownerId, productId);
+    let updated: StockLevel | null = null;
+    for (let attempt = 0; !updated; attempt++) {
+      try {
+        updated = await this.stock.adjust(ownerId, productId, delta);
+      } catch (error) {
+        // Two first writes of one level raced on its insert: the loser retries as an update.
+        if ((error as { code?: number }).code !== 11000 || attempt > 3) throw error;
+        continue;
+      }
+      if (!updated) {
+        throw new InsufficientStockError(`Adjusting by ${delta} would make the stock negative`, { delta });
+      }
+    }
+    if (updated.quantity > MAX_QUANTITY) {
+      await this.stock.adjust(ownerId, productId, -delta);
+      throw new BadUserInputError("The stock level would exceed the largest quantity", { field: "delta" });
+    }
+    await this.afterChange(ownerId, productId, updated.quantity - delta, updated.quantity);
+    return updated;
+  }
+
+  /**
+   * Re-evaluates every offer that reads this level (direct offers of a
+   * seller, offers forwarded by a marketplace) and what is downstream of
+   * them; when a marketplace's stock arrives, its offers of the product may
+   * now pass the gate of its auto-forward routes.
+   */
+  private async afterChange(ownerId: string, productId: string, before: number, after: number): Promise<void> {
+    const affected = await this.offers.dependingOnStock(ownerId, productId);
+    const arrived = before === 0 && after > 0;
+    await this.propagation.settle(
+      affected.map((o) => o._id),
+      { autoForwardCandidates: arrived ? () => this.offers.activeAt(ownerId, productId) : undefined },
+    );
+  }
+}
