@@ -4,6 +4,7 @@ import { GraphQLError } from "graphql";
 import { DomainError } from "../shared/errors";
 import { PRINCIPAL_HEADER, signPrincipal, type Principal } from "../shared/principal";
 import { bearerKey, type Authenticator } from "./authenticate";
+import { useContractErrorCodes } from "./error-codes";
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -74,7 +75,7 @@ export function createGateway(options: GatewayOptions) {
     transportEntries: {
       "*.http": { options: { subscriptions: { kind: "ws", location: "/graphql" } } },
     },
-    plugins: () => [useAuthentication(options.authenticate)],
+    plugins: () => [useAuthentication(options.authenticate), useContractErrorCodes()],
   });
 }
 

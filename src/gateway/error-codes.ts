@@ -1,0 +1,56 @@
+import type { GatewayPlugin } from "@graphql-hive/gateway-runtime";
+import type { GraphQLError } from "graphql";
+import { CLIENT_ERROR_CODES } from "../shared/errors";
+
+/** Codes the GraphQL engine uses for a request the client got wrong. */
+const CLIENT_MISTAKES = new Set(["GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED", "BAD_REQUEST", "PERSISTED_QUERY_NOT_FOUND"]);
+/** Codes the gateway uses when a subgraph could not be reached or answered garbage. */
+const UNREACHABLE = new Set(["DOWNSTREAM_SERVICE_ERROR", "SUBREQUEST_HTTP_ERROR", "TIMEOUT_ERROR", "UPSTREAM_TIMEOUT"]);
+
+/** The contract's code for an error: the client's own mistakes, a dependency down, or masked internals. */
+export function contractCode(code: unknown): string {
+  if (typeof code === "string") {
+    if (CLIENT_ERROR_CODES.has(code)) return code;
+    if (CLIENT_MISTAKES.has(code)) return "BAD_USER_INPUT";
+    if (UNREACHABLE.has(code)) return "SERVICE_UNAVAILABLE";
+  }
+  return "INTERNAL_SERVER_ERROR";
+}
+
+type MutableError = GraphQLError & { extensions: Record<string, unknown> };
+
+function normalize(result: unknown): void {
+  const results = Array.isArray(result) ? result : [result];
+  for (const r of results) {
+    const errors = (r as { errors?: MutableError[] } | null)?.errors;
+    if (!errors) continue;
+    for (const error of errors) {
+      // A request error (variable coercion, validation) has locations but no
+      // path, and from the engine often no code: the client's mistake.
+      const requestError = error.extensions?.code === undefined && !error.path && (error.locations?.length ?? 0) > 0;
+      const code = requestError ? "BAD_USER_INPUT" : contractCode(error.extensions?.code);
+      if (error.extensions?.code === code) continue;
+      // GraphQLError's extensions are frozen in some paths: replace the object.
+      Object.defineProperty(error, "extensions", {
+        value: { ...error.extensions, code },
+        enumerable: true,
+        configurable: true,
+        writable: true,
+      });
+    }
+  }
+}
+
+/**
+ * Every error leaves the gateway with one of the contract's codes
+ * (SEMANTICS.md, "Errors"): the engine's own validation codes become
+ * BAD_USER_INPUT, an unreachable subgraph SERVICE_UNAVAILABLE, and anything
+ * unknown INTERNAL_SERVER_ERROR. Subgraph codes pass through unchanged.
+ */
+export function useContractErrorCodes(): GatewayPlugin {
+  return {
+    onResultProcess({ result }) {
+      normalize(result);
+    },
+  };
+}
