@@ -1,0 +1,45 @@
+/**
+ * Jest runs the TypeScript sources through swc. type-graphql reads the types of
+ * decorated properties and parameters from `design:*` metadata, so swc must
+ * emit legacy decorators with metadata, and class fields must not be defined
+ * with [[Define]] semantics (that would overwrite the decorated properties).
+ * `npm test` type-checks with tsc before jest runs, so swc only strips types.
+ *
+ * Jest runs modules in a VM context where `import()` needs
+ * --experimental-vm-modules. The Rust query planner's runtime loads its native
+ * planner with `await import(...)` from CommonJS, so that one file goes through
+ * swc too, which turns the dynamic import into a `require`.
+ */
+const dynamicImportToRequire = ["@graphql-hive/router-runtime"];
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/test"],
+  testMatch: ["**/*.test.ts"],
+  setupFiles: ["<rootDir>/test/helpers/setup.ts"],
+  testTimeout: 30_000,
+  moduleFileExtensions: ["ts", "js", "cjs", "json", "node"],
+  transformIgnorePatterns: [`/node_modules/(?!(${dynamicImportToRequire.join("|")})/)`],
+  transform: {
+    "^.+\\.ts$": [
+      "@swc/jest",
+      {
+        sourceMaps: "inline",
+        module: { type: "commonjs" },
+        jsc: {
+          target: "es2022",
+          parser: { syntax: "typescript", decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+          keepClassNames: true,
+        },
+      },
+    ],
+    [`/node_modules/(${dynamicImportToRequire.join("|")})/.+\\.cjs$`]: [
+      "@swc/jest",
+      {
+        module: { type: "commonjs", ignoreDynamic: false },
+        jsc: { target: "es2022", parser: { syntax: "ecmascript" } },
+      },
+    ],
+  },
+};

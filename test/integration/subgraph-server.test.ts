@@ -1,0 +1,74 @@
+import { print } from "graphql";
+import type { Connection } from "mongoose";
+import { createCatalogSubgraph } from "../../src/catalog";
+import { PRINCIPAL_HEADER, signPrincipal } from "../../src/shared/principal";
+import { startSubgraphServer, type RunningSubgraph } from "../../src/shared/subgraph-server";
+import { CreateProductDocument, ProductByIdDocument } from "../generated/graphql";
+import { productInput } from "../fixtures";
+import { errorCodes } from "../helpers/graphql-client";
+import { startTestMongo, type TestMongo } from "../helpers/mongo";
+import { testSecret } from "../helpers/subgraph";
+
+/** A subgraph trusts only principals signed with the internal secret, and only fresh ones. */
+let mongo: TestMongo;
+let connection: Connection;
+let subgraph: RunningSubgraph;
+const secret = testSecret();
+
+beforeAll(async () => {
+  mongo = await startTestMongo();
+  connection = await mongo.connect();
+  subgraph = await startSubgraphServer(await createCatalogSubgraph({ connection, internalSecret: secret }), 0);
+});
+afterAll(async () => {
+  await subgraph?.close();
+  await mongo?.stop();
+});
+
+async function post(body: unknown, principalHeader?: string) {
+  const response = await fetch(subgraph.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(principalHeader ? { [PRINCIPAL_HEADER]: principalHeader } : {}) },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: response.status, ...((await response.json()) as { data?: any; errors?: any[] }) };
+}
+
+const createProduct = (principalHeader?: string) =>
+  post({ query: print(CreateProductDocument), variables: { input: productInput() } }, principalHeader);
+const products = () => connection.collection("products").countDocuments();
+
+describe("subgraph HTTP server", () => {
+  it("accepts a freshly signed admin principal", async () => {
+    const response = await createProduct(signPrincipal({ kind: "ADMIN", id: null }, secret));
+    expect(response.errors).toBeUndefined();
+    const id = response.data.createProduct.id as string;
+    const read = await post({ query: print(ProductByIdDocument), variables: { id } });
+    expect(read.data).toEqual({ product: response.data.createProduct });
+  });
+
+  it.each([
+    ["signed with another secret", () => signPrincipal({ kind: "ADMIN", id: null }, testSecret())],
+    ["expired", () => signPrincipal({ kind: "ADMIN", id: null }, secret, Date.now() - 10 * 60_000)],
+    ["malformed", () => "not-a-principal"],
+  ])("refuses a principal %s with 401 UNAUTHENTICATED, changing nothing", async (_, header) => {
+    const before = await products();
+    const response = await createProduct(header());
+    expect(response.status).toBe(401);
+    expect(errorCodes(response)).toEqual(["UNAUTHENTICATED"]);
+    expect(await products()).toBe(before);
+  });
+
+  it("treats a request without the header as anonymous", async () => {
+    expect(errorCodes(await createProduct())).toEqual(["UNAUTHENTICATED"]);
+  });
+
+  it("serves /health and /ready", async () => {
+    const origin = new URL(subgraph.url).origin;
+    for (const path of ["/health", "/ready"]) {
+      const response = await fetch(`${origin}${path}`, { signal: AbortSignal.timeout(5_000) });
+      expect(response.status).toBe(200);
+    }
+  });
+});
