@@ -124,11 +124,22 @@ export async function startSubgraphServer<TContext extends BaseContext>(
   const wsServer = useServer(
     {
       schema,
-      context: async (ctx) => {
+      // The gateway multiplexes every client's subscriptions over one socket and
+      // signs each operation's principal into `extensions.headers` (Hive's
+      // propagateHeaders); a client of its own may sign its connection instead.
+      context: async (ctx, _id, payload) => {
         const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
-        const header = (params[PRINCIPAL_HEADER] as string | undefined) ?? (ctx.extra.request.headers[PRINCIPAL_HEADER] as string | undefined);
+        const perOperation = (payload.extensions?.headers as Record<string, unknown> | undefined)?.[PRINCIPAL_HEADER];
+        const header =
+          (typeof perOperation === "string" ? perOperation : undefined) ??
+          (params[PRINCIPAL_HEADER] as string | undefined) ??
+          (ctx.extra.request.headers[PRINCIPAL_HEADER] as string | undefined);
         return createContext(principalFromHeader(header, internalSecret));
       },
+      // Subscription results get the same error codes and masking as HTTP ones.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
     },
     wss,
   );

@@ -46,7 +46,7 @@ export class SettingsRepository {
       .findOneAndUpdate(
         { _id: id },
         { $set: { ...set, updatedAt: new Date() }, $setOnInsert: onInsert },
-        { upsert: true, new: false },
+        { upsert: true, returnDocument: "before" },
       )
       .lean<SettingsRecord>();
     const before: MarketplaceSettings = {

@@ -57,7 +57,7 @@ export class RouteRepository {
     const _id = routeKey(fromId, toId);
     const differs = Object.entries(set).map(([k, v]) => ({ [k]: { $ne: v } }));
     const row = await this.model
-      .findOneAndUpdate({ _id, $or: differs }, { $set: { ...set, updatedAt: new Date() } }, { new: true })
+      .findOneAndUpdate({ _id, $or: differs }, { $set: { ...set, updatedAt: new Date() } }, { returnDocument: "after" })
       .lean<RouteRecord>();
     if (row) return { route: toRoute(row), changed: true };
     const current = await this.get(fromId, toId);

@@ -57,7 +57,7 @@ export class StockRepository {
       }
     }
     const row = await this.model
-      .findOneAndUpdate({ _id, version }, { $set: { quantity, updatedAt }, $inc: { version: 1 } }, { new: true })
+      .findOneAndUpdate({ _id, version }, { $set: { quantity, updatedAt }, $inc: { version: 1 } }, { returnDocument: "after" })
       .lean<StockRecord>();
     return row ? toLevel(row) : null;
   }
@@ -71,12 +71,12 @@ export class StockRepository {
     const update = { $inc: { quantity: delta, version: 1 }, $set: { updatedAt: new Date() } };
     if (delta < 0) {
       const row = await this.model
-        .findOneAndUpdate({ _id, quantity: { $gte: -delta } }, update, { new: true })
+        .findOneAndUpdate({ _id, quantity: { $gte: -delta } }, update, { returnDocument: "after" })
         .lean<StockRecord>();
       return row ? toLevel(row) : null;
     }
     const row = await this.model
-      .findOneAndUpdate({ _id }, { ...update, $setOnInsert: { ownerId, productId } }, { new: true, upsert: true })
+      .findOneAndUpdate({ _id }, { ...update, $setOnInsert: { ownerId, productId } }, { returnDocument: "after", upsert: true })
       .lean<StockRecord>();
     return toLevel(row!);
   }
