@@ -61,6 +61,7 @@ export async function startOffergate(config: Config): Promise<Offergate> {
       bus,
       internalSecret,
       maxForwardDepth: config.maxForwardDepth,
+      feedSweepIntervalMs: config.feedSweepIntervalMs,
       accountsUrl: () => subgraphs.accounts!.url,
       catalogUrl: () => subgraphs.catalog!.url,
     });

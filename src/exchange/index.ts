@@ -33,6 +33,7 @@ export interface ExchangeDeps {
   bus: EventBus;
   internalSecret: string;
   maxForwardDepth: number;
+  feedSweepIntervalMs: number;
   /** Where the owners of sellers, marketplaces (accounts) and products (catalog) answer `_entities`. */
   accountsUrl: () => string;
   catalogUrl: () => string;
@@ -78,7 +79,7 @@ export async function createExchangeSubgraph(
 
   // Events a crash left in outboxes reach their feeds now, and a sweep keeps watch.
   await feed.sweep();
-  const stopSweeper = feed.startSweeper();
+  const stopSweeper = feed.startSweeper(deps.feedSweepIntervalMs);
 
   return {
     name: "exchange",

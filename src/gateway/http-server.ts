@@ -3,6 +3,8 @@ import type { AddressInfo } from "node:net";
 import { getGraphQLWSOptions } from "@graphql-hive/gateway-runtime";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
+import { Registry } from "prom-client";
+import { dbRegistry } from "../shared/db-metrics";
 import { logger } from "../shared/logger";
 import type { Gateway } from "./gateway";
 import type { Metrics } from "./metrics";
@@ -47,7 +49,7 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
       }
       case "/metrics":
         res.writeHead(200, { "content-type": metrics.registry.contentType });
-        res.end(await metrics.registry.metrics());
+        res.end(await Registry.merge([metrics.registry, dbRegistry]).metrics());
         return "metrics";
       case "/graphql": {
         const length = Number(req.headers["content-length"] ?? 0);

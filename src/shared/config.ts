@@ -22,6 +22,7 @@ const schema = z.object({
   ADMIN_API_KEY: z.string().min(24, "must be at least 24 characters").optional(),
   INTERNAL_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   MAX_FORWARD_DEPTH: positiveInt.max(32).default(3),
+  FEED_SWEEP_INTERVAL_MS: positiveInt.default(2_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   INTROSPECTION: bool.optional(),
   // Separate-process mode: where each subgraph listens, and where the gateway finds it.
@@ -52,6 +53,8 @@ export interface Config {
   adminApiKey?: string;
   internalSecret?: string;
   maxForwardDepth: number;
+  /** How often the exchange looks for feed events a crash left in outboxes. */
+  feedSweepIntervalMs: number;
   logLevel: Env["LOG_LEVEL"];
   introspection: boolean;
   subgraphPorts: { accounts: number; catalog: number; exchange: number };
@@ -99,6 +102,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     adminApiKey: e.ADMIN_API_KEY,
     internalSecret: e.INTERNAL_SECRET,
     maxForwardDepth: e.MAX_FORWARD_DEPTH,
+    feedSweepIntervalMs: e.FEED_SWEEP_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== "production",
     subgraphPorts: { accounts: e.ACCOUNTS_PORT, catalog: e.CATALOG_PORT, exchange: e.EXCHANGE_PORT },

@@ -1,4 +1,5 @@
 import mongoose, { type Connection, type Model } from "mongoose";
+import { countCommands } from "./db-metrics";
 
 // The embedded server has no `create` command: collections come into being on
 // first write, and indexes are built explicitly by `ensureIndexes`.
@@ -12,7 +13,9 @@ export async function connectMongo(uri: string, appName: string): Promise<Connec
     appName,
     serverSelectionTimeoutMS: 5_000,
     maxPoolSize: 50,
+    monitorCommands: true,
   });
+  countCommands(connection);
   await connection.asPromise();
   return connection;
 }
