@@ -1,0 +1,55 @@
+import "reflect-metadata";
+import { buildAccountsSchema } from "../accounts/schema";
+import { buildCatalogSchema } from "../catalog/schema";
+import { buildExchangeSchema } from "../exchange/schema";
+import { composeSupergraph, subgraphSdl } from "../shared/federation";
+import { runStandalone } from "../shared/standalone";
+import { createAuthenticator } from "./authenticate";
+import { createGateway } from "./gateway";
+import { startGatewayServer } from "./http-server";
+import { createMetrics } from "./metrics";
+
+/** True when every subgraph says it is ready. */
+async function subgraphsReady(urls: string[]): Promise<boolean> {
+  const answers = await Promise.all(
+    urls.map((url) =>
+      fetch(new URL("/ready", url), { signal: AbortSignal.timeout(2_000) }).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    ),
+  );
+  return answers.every(Boolean);
+}
+
+/**
+ * `npm run start:gateway`: the gateway alone, on PORT, composing the
+ * supergraph from the subgraphs' schemas (built from this same code) and the
+ * URLs it is given.
+ */
+runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXCHANGE_URL"], async (config) => {
+  const urls = config.subgraphUrls as Required<typeof config.subgraphUrls>;
+  const [accounts, catalog, exchange] = await Promise.all([buildAccountsSchema(), buildCatalogSchema(), buildExchangeSchema()]);
+  const { supergraphSdl } = composeSupergraph([
+    { name: "accounts", url: urls.accounts, sdl: subgraphSdl(accounts) },
+    { name: "catalog", url: urls.catalog, sdl: subgraphSdl(catalog) },
+    { name: "exchange", url: urls.exchange, sdl: subgraphSdl(exchange) },
+  ]);
+  const running = await startGatewayServer(
+    {
+      gateway: createGateway({
+        supergraphSdl,
+        authenticate: createAuthenticator(() => urls.accounts, config.internalSecret!),
+        internalSecret: config.internalSecret!,
+        introspection: config.introspection,
+        logLevel: config.logLevel,
+      }),
+      metrics: createMetrics(),
+      ready: () => subgraphsReady(Object.values(urls)),
+      maxBodyBytes: config.limits.maxBodyBytes,
+    },
+    config.port,
+    config.host,
+  );
+  return running;
+});

@@ -1,0 +1,30 @@
+import "reflect-metadata";
+import { ConfigError, loadConfig, type Config } from "./config";
+import { logger, setLogLevel } from "./logger";
+import { onShutdown } from "./shutdown";
+
+/**
+ * Runs one part of offergate as its own process (a subgraph or the gateway):
+ * validated configuration, with the variables that part cannot do without;
+ * clean shutdown on SIGTERM; a clear message and exit code 1 on a bad start.
+ */
+export function runStandalone(
+  part: string,
+  required: (keyof NodeJS.ProcessEnv & string)[],
+  start: (config: Config) => Promise<{ url: string; close(): Promise<void> }>,
+): void {
+  const main = async () => {
+    const missing = required.filter((name) => !process.env[name]);
+    if (missing.length) throw new ConfigError(missing.map((name) => `${name}: required to run the ${part} on its own`));
+    const config = loadConfig();
+    setLogLevel(config.logLevel);
+    const running = await start(config);
+    onShutdown(() => running.close());
+    process.stdout.write(`offergate ${part} listening on ${running.url}\n`);
+  };
+  main().catch((error: unknown) => {
+    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+    else logger.error(`${part} start-up failed`, { error: error instanceof Error ? error.message : String(error) });
+    process.exit(1);
+  });
+}
