@@ -29,10 +29,11 @@ function normalize(result: unknown): void {
       // path, and from the engine often no code: the client's mistake.
       const requestError = error.extensions?.code === undefined && !error.path && (error.locations?.length ?? 0) > 0;
       const code = requestError ? "BAD_USER_INPUT" : contractCode(error.extensions?.code);
-      if (error.extensions?.code === code) continue;
-      // GraphQLError's extensions are frozen in some paths: replace the object.
+      if (error.extensions?.code === code && !("serviceName" in (error.extensions ?? {}))) continue;
+      // Which subgraph answered is internal; GraphQLError's extensions are frozen in some paths: replace the object.
+      const { serviceName: _internal, ...extensions } = error.extensions ?? {};
       Object.defineProperty(error, "extensions", {
-        value: { ...error.extensions, code },
+        value: { ...extensions, code },
         enumerable: true,
         configurable: true,
         writable: true,

@@ -81,11 +81,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(
     Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== "")),
   );
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join(".") || "(environment)"}: ${i.message}`),
-    );
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join(".") || "(environment)"}: ${i.message}`);
+  if (source.NODE_ENV === "production") {
+    for (const name of ["ADMIN_API_KEY", "INTERNAL_SECRET"]) {
+      if (!source[name]) problems.push(`${name}: required when NODE_ENV=production`);
+    }
   }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   if (e.NODE_ENV === "production") {
     const missing = ["ADMIN_API_KEY", "INTERNAL_SECRET"].filter((k) => !source[k]);
