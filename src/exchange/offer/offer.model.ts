@@ -98,6 +98,8 @@ const offerSchema = new Schema<OfferRecord>(
 offerSchema.index({ key: 1 }, { unique: true });
 offerSchema.index({ sourceId: 1 });
 offerSchema.index({ marketplaceId: 1, _id: 1 });
+offerSchema.index({ marketplaceId: 1, status: 1, productId: 1 });
+offerSchema.index({ sellerId: 1, _id: 1 });
 offerSchema.index({ sellerId: 1, productId: 1, depth: 1 });
 offerSchema.index({ viaId: 1, productId: 1 });
 offerSchema.index({ viaId: 1, marketplaceId: 1 });
