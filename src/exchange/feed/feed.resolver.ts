@@ -1,9 +1,8 @@
 import { Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Query, Resolver, Root, Subscription } from "type-graphql";
 import type { ExchangeContext } from "../context";
 import { OfferType } from "../offer/offer.type";
-import { decodeFeedCursor, encodeFeedCursor } from "./feed.cursor";
+import { encodeFeedCursor } from "./feed.cursor";
 import type { FeedEventRecord } from "./feed.model";
-import { feedStream } from "./feed.stream";
 import { OfferEventConnection, OfferEventObject } from "./feed.type";
 
 @ArgsType()
@@ -43,9 +42,7 @@ export class FeedResolver {
       const { marketplaceId, after } = args as OfferFeedArgs;
       const ctx = context as ExchangeContext;
       ctx.services.feed.authorize(ctx.principal, marketplaceId);
-      // after: null → live only, from the end of the log as it is now.
-      const start = after === null || after === undefined ? await ctx.services.feed.latestSeq(marketplaceId) : decodeFeedCursor(after);
-      return feedStream(ctx.services.feed, marketplaceId, start);
+      return ctx.services.feed.stream(marketplaceId, after);
     },
   })
   offerFeed(@Root() event: FeedEventRecord, @Args() _args: OfferFeedArgs): FeedEventRecord {

@@ -6,6 +6,7 @@ import type { Principal } from "../../shared/principal";
 import type { OfferRecord } from "../offer/offer.model";
 import type { OfferRepository } from "../offer/offer.repository";
 import { decodeFeedCursor, encodeFeedCursor } from "./feed.cursor";
+import { FeedHub, type FeedHubOptions, type FeedHubStats } from "./feed.hub";
 import type { FeedEventRecord } from "./feed.model";
 import type { FeedRepository } from "./feed.repository";
 
@@ -18,14 +19,20 @@ export interface FeedPage {
 
 /**
  * Moves events from offers' outboxes into the marketplaces' durable feeds,
- * rings the bus for each feed that grew, and reads feeds back.
+ * rings the bus for each feed that grew, and reads feeds back: in pages, or
+ * as live streams fanned out by the hub.
  */
 export class FeedService {
+  private readonly hub: FeedHub;
+
   constructor(
     private readonly offers: OfferRepository,
     private readonly feed: FeedRepository,
     private readonly bus: EventBus,
-  ) {}
+    hubOptions: FeedHubOptions = {},
+  ) {
+    this.hub = new FeedHub(feed, bus, hubOptions);
+  }
 
   /**
    * Appends every event waiting in these offers' outboxes, in each offer's
@@ -96,16 +103,22 @@ export class FeedService {
     return { events: rows.slice(0, limit), hasNextPage: rows.length > limit };
   }
 
-  readAfter(marketplaceId: string, afterSeq: number, limit: number): Promise<FeedEventRecord[]> {
-    return this.feed.after(marketplaceId, afterSeq, limit);
+  /**
+   * `offerFeed`: the events after `after` (a cursor, or "" for the first),
+   * then live ones; `after: null` is live only, from the end of the log now.
+   */
+  async stream(marketplaceId: string, after: string | null | undefined): Promise<AsyncIterableIterator<FeedEventRecord>> {
+    const start = after === null || after === undefined ? await this.feed.latestSeq(marketplaceId) : decodeFeedCursor(after);
+    return this.hub.stream(marketplaceId, start);
   }
 
-  latestSeq(marketplaceId: string): Promise<number> {
-    return this.feed.latestSeq(marketplaceId);
+  hubStats(): FeedHubStats {
+    return this.hub.stats();
   }
 
-  onRing(listener: (marketplaceId: string) => void): () => void {
-    return this.bus.onRing(listener);
+  /** Stops the hub's polls (streams still open end when their consumers stop). */
+  close(): void {
+    this.hub.close();
   }
 }
 

@@ -1,0 +1,289 @@
+import type { EventBus } from "../../shared/bus";
+import { logger } from "../../shared/logger";
+import type { FeedEventRecord } from "./feed.model";
+
+/** What the hub reads: the durable log (FeedRepository). */
+export interface FeedLog {
+  after(marketplaceId: string, afterSeq: number, limit: number): Promise<FeedEventRecord[]>;
+  latestSeq(marketplaceId: string): Promise<number>;
+}
+
+export interface FeedHubOptions {
+  /** Events per log read. */
+  batch?: number;
+  /** Events one live subscriber may have waiting before it is sent back to reading the log itself. */
+  maxQueue?: number;
+  /** A safety net for a lost doorbell (Redis restarting, or replicas without Redis): read at least this often. */
+  pollMs?: number;
+}
+
+export interface FeedHubStats {
+  /** Marketplaces with at least one subscriber in this process. */
+  channels: number;
+  subscribers: number;
+  /** Subscribers fed by the hub (the rest are catching up on their own). */
+  live: number;
+  /** Log reads made by the hub for its live subscribers, and by subscribers catching up. */
+  hubReads: number;
+  catchUpReads: number;
+  /** Times a subscriber's queue overflowed and it went back to reading the log itself. */
+  overflows: number;
+}
+
+/** One subscriber: its position, and the events the hub has handed it but it has not taken yet. */
+class Subscriber {
+  queue: FeedEventRecord[] = [];
+  live = false;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    /** The seq of the last event taken (or the start position). */
+    public cursor: number,
+  ) {}
+
+  /** The seq of the last event taken or queued: nothing at or below it is queued again. */
+  get tail(): number {
+    return this.queue.at(-1)?.seq ?? this.cursor;
+  }
+
+  notify(): void {
+    this.wake?.();
+    this.wake = null;
+  }
+
+  waitForNotify(): Promise<void> {
+    return new Promise((resolve) => (this.wake = resolve));
+  }
+}
+
+/**
+ * One marketplace's live subscribers in this process. `head` is the seq up to
+ * which the hub has read the log and handed every event to every live
+ * subscriber; it reads after `head` once per ring (rings that arrive during a
+ * read are folded into one more read), whatever the number of subscribers.
+ */
+class Channel {
+  head = 0;
+  readonly live = new Set<Subscriber>();
+  subscribers = 0;
+  private reading = false;
+  private again = false;
+  private lastReadAt = Date.now();
+  private readonly timer: NodeJS.Timeout;
+  readonly ready: Promise<void>;
+  private isReady = false;
+
+  constructor(
+    readonly marketplaceId: string,
+    private readonly hub: FeedHub,
+    private readonly log: FeedLog,
+    private readonly options: Required<FeedHubOptions>,
+  ) {
+    // The bus listener is registered before this read, so any event above the
+    // head read here is either read now or rung (or polled) later.
+    this.ready = log.latestSeq(marketplaceId).then(
+      (seq) => {
+        this.head = seq;
+        this.isReady = true;
+        if (this.again) this.ring();
+      },
+      (error: unknown) => {
+        // Its subscribers fail; the next subscriber starts a fresh channel.
+        hub.forget(this);
+        throw error;
+      },
+    );
+    this.ready.catch(() => undefined);
+    this.timer = setInterval(() => {
+      if (Date.now() - this.lastReadAt >= options.pollMs) this.ring();
+    }, Math.max(10, Math.floor(options.pollMs / 2)));
+    this.timer.unref();
+  }
+
+  ring(): void {
+    if (!this.isReady || this.reading) {
+      this.again = true;
+      return;
+    }
+    this.reading = true;
+    void this.readToEnd().finally(() => (this.reading = false));
+  }
+
+  private async readToEnd(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        for (;;) {
+          const rows = await this.log.after(this.marketplaceId, this.head, this.options.batch);
+          this.hub.counters.hubReads++;
+          this.lastReadAt = Date.now();
+          if (rows.length > 0) {
+            this.head = rows.at(-1)!.seq;
+            for (const subscriber of [...this.live]) this.deliver(subscriber, rows);
+          }
+          if (rows.length < this.options.batch) break;
+        }
+      } catch (error) {
+        // The poll tries again; the subscribers only wait.
+        this.lastReadAt = Date.now();
+        logger.warn("feed read failed", { marketplaceId: this.marketplaceId, error: String(error) });
+        return;
+      }
+    } while (this.again);
+  }
+
+  private deliver(subscriber: Subscriber, rows: readonly FeedEventRecord[]): void {
+    for (const row of rows) if (row.seq > subscriber.tail) subscriber.queue.push(row);
+    if (subscriber.queue.length > this.options.maxQueue) {
+      // Too far behind to keep in memory: it reads the log from its cursor on its own.
+      subscriber.queue = [];
+      this.leave(subscriber);
+      this.hub.counters.overflows++;
+    }
+    subscriber.notify();
+  }
+
+  /** Joins a subscriber that has read up to `head` (or beyond): from now on the hub feeds it. Synchronous, so no read slips between. */
+  join(subscriber: Subscriber): void {
+    subscriber.live = true;
+    this.live.add(subscriber);
+  }
+
+  leave(subscriber: Subscriber): void {
+    subscriber.live = false;
+    this.live.delete(subscriber);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/**
+ * The exchange's per-process feed fan-out. Each marketplace with subscribers
+ * here has one channel that reads the log once per doorbell ring and hands the
+ * new events to every live subscriber, so the cost of an event is one read per
+ * marketplace, not one per subscriber. A subscriber that starts behind the
+ * channel (a replay) or falls behind it (its queue overflowed) reads the log
+ * on its own from its cursor until it reaches the channel's head, then joins.
+ * Replay and live come from the same log, so the seam has no gap and no
+ * duplicate, and no subscriber's memory grows past `maxQueue` events.
+ */
+export class FeedHub {
+  private readonly channels = new Map<string, Channel>();
+  private readonly options: Required<FeedHubOptions>;
+  private stopListening: (() => void) | null = null;
+  readonly counters = { hubReads: 0, catchUpReads: 0, overflows: 0 };
+
+  constructor(
+    private readonly log: FeedLog,
+    private readonly bus: Pick<EventBus, "onRing">,
+    options: FeedHubOptions = {},
+  ) {
+    this.options = { batch: options.batch ?? 500, maxQueue: options.maxQueue ?? 1_000, pollMs: options.pollMs ?? 2_000 };
+  }
+
+  private acquire(marketplaceId: string): Channel {
+    let channel = this.channels.get(marketplaceId);
+    if (!channel) {
+      this.stopListening ??= this.bus.onRing((id) => this.channels.get(id)?.ring());
+      channel = new Channel(marketplaceId, this, this.log, this.options);
+      this.channels.set(marketplaceId, channel);
+    }
+    channel.subscribers++;
+    return channel;
+  }
+
+  private release(channel: Channel): void {
+    if (--channel.subscribers > 0) return;
+    this.forget(channel);
+  }
+
+  /** Drops a channel (no subscribers left, or it could not start). */
+  forget(channel: Channel): void {
+    channel.close();
+    if (this.channels.get(channel.marketplaceId) === channel) this.channels.delete(channel.marketplaceId);
+    if (this.channels.size === 0) {
+      this.stopListening?.();
+      this.stopListening = null;
+    }
+  }
+
+  /**
+   * The events after `afterSeq`, in feed order, then every later one as it is
+   * appended. It ends only when the consumer calls `return()`, which takes
+   * effect at once, even while it waits for the next event (an async
+   * generator would wait for that event first, and leak the subscriber).
+   */
+  stream(marketplaceId: string, afterSeq: number): AsyncIterableIterator<FeedEventRecord> {
+    const channel = this.acquire(marketplaceId);
+    const subscriber = new Subscriber(afterSeq);
+    let caughtUp: FeedEventRecord[] = [];
+    let closed = false;
+    const done = { value: undefined, done: true } as const;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      channel.leave(subscriber);
+      this.release(channel);
+      subscriber.notify();
+    };
+    const next = async (): Promise<IteratorResult<FeedEventRecord>> => {
+      await channel.ready;
+      for (;;) {
+        if (closed) return done;
+        const taken = subscriber.live ? subscriber.queue.shift() : caughtUp.shift();
+        if (taken) {
+          subscriber.cursor = taken.seq;
+          return { value: taken, done: false };
+        }
+        if (subscriber.live) {
+          await subscriber.waitForNotify();
+        } else if (subscriber.cursor >= channel.head) {
+          channel.join(subscriber);
+        } else {
+          const rows = await this.log.after(marketplaceId, subscriber.cursor, this.options.batch);
+          this.counters.catchUpReads++;
+          caughtUp = rows.filter((r) => r.seq > subscriber.cursor);
+          // The channel's head is never past the log's end; should it be, waiting live loses nothing.
+          if (caughtUp.length === 0) channel.join(subscriber);
+        }
+      }
+    };
+    return {
+      next: () =>
+        next().catch((error: unknown) => {
+          close();
+          throw error;
+        }),
+      return: async () => {
+        close();
+        return done;
+      },
+      throw: async (error: unknown) => {
+        close();
+        throw error;
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  stats(): FeedHubStats {
+    let subscribers = 0;
+    let live = 0;
+    for (const c of this.channels.values()) {
+      subscribers += c.subscribers;
+      live += c.live.size;
+    }
+    return { channels: this.channels.size, subscribers, live, ...this.counters };
+  }
+
+  /** Stops every channel's poll; streams still open end when their consumers stop. */
+  close(): void {
+    for (const c of this.channels.values()) c.close();
+    this.stopListening?.();
+    this.stopListening = null;
+  }
+}
