@@ -5,6 +5,7 @@ import { DomainError } from "../shared/errors";
 import { PRINCIPAL_HEADER, signPrincipal, type Principal } from "../shared/principal";
 import { bearerKey, type Authenticator } from "./authenticate";
 import { useContractErrorCodes } from "./error-codes";
+import { DEFAULT_SUBSCRIPTION_LIMITS, useSubscriptions, type SubscriptionLimits } from "./subscriptions";
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -12,6 +13,8 @@ export interface GatewayOptions {
   internalSecret: string;
   introspection: boolean;
   logLevel: string;
+  /** Per-subscription buffering and slow-client cut-off (defaults: 100 results, 30 s). */
+  subscriptions?: SubscriptionLimits;
 }
 
 export interface GatewayContext {
@@ -72,10 +75,12 @@ export function createGateway(options: GatewayOptions) {
         return principal ? { [PRINCIPAL_HEADER]: signPrincipal(principal, internalSecret) } : {};
       },
     },
-    transportEntries: {
-      "*.http": { options: { subscriptions: { kind: "ws", location: "/graphql" } } },
-    },
-    plugins: () => [useAuthentication(options.authenticate), useContractErrorCodes()],
+    // Subscriptions go to the subgraphs over WebSockets of their own (see ./subscriptions.ts).
+    plugins: () => [
+      useAuthentication(options.authenticate),
+      useContractErrorCodes(),
+      useSubscriptions(options.subscriptions ?? DEFAULT_SUBSCRIPTION_LIMITS),
+    ],
   });
 }
 

@@ -1,0 +1,227 @@
+import type { GatewayPlugin } from "@graphql-hive/gateway-runtime";
+import { createGraphQLError, isAsyncIterable, type ExecutionRequest, type ExecutionResult } from "@graphql-tools/utils";
+import { print, type GraphQLError, type GraphQLFormattedError } from "graphql";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
+
+export interface SubscriptionLimits {
+  /** Results one subscription may hold at the gateway before it stops reading from its subgraph. */
+  maxBuffered: number;
+  /** A subscription whose client takes nothing for this long while its buffer is full is cut off. */
+  stallMs: number;
+}
+
+export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = { maxBuffered: 100, stallMs: 30_000 };
+
+/** Why a subscription ended early; told to the client, with the cursor to resume from, as its last result. */
+interface Interruption {
+  code: "RATE_LIMITED" | "SERVICE_UNAVAILABLE";
+  reason: "SLOW_CONSUMER" | "UPSTREAM_CLOSED";
+  message: string;
+}
+
+const toGraphQLError = (e: GraphQLFormattedError | Error): GraphQLError =>
+  createGraphQLError(e.message, {
+    path: "path" in e ? e.path : undefined,
+    extensions: "extensions" in e ? (e.extensions as Record<string, unknown>) : undefined,
+  });
+
+/**
+ * One client subscription's connection to its subgraph: a WebSocket of its
+ * own, so that TCP carries backpressure end to end. Results wait in a buffer
+ * of at most `maxBuffered`; when it is full the socket is paused, the
+ * subgraph's sends stall, and the exchange stops reading the log for it (its
+ * hub sends it back to reading at its own pace). A client that takes nothing
+ * for `stallMs` while the buffer is full is cut off. The connection never
+ * retries on its own: a retry would send the same `after` again and replay
+ * events the client already has; the client resumes with its cursor instead.
+ */
+function subscribeUpstream(
+  url: string,
+  request: ExecutionRequest,
+  limits: SubscriptionLimits,
+  interrupt: (why: Interruption) => void,
+): AsyncIterableIterator<ExecutionResult> {
+  const buffer: ExecutionResult[] = [];
+  let socket: WebSocket | undefined;
+  let paused = false;
+  let finished = false;
+  let wake: (() => void) | null = null;
+  let lastPull = Date.now();
+  const notify = () => {
+    wake?.();
+    wake = null;
+  };
+
+  const client = createClient({
+    url,
+    webSocketImpl: WebSocket,
+    lazy: true,
+    lazyCloseTimeout: 0,
+    retryAttempts: 0,
+    on: { opened: (s) => void (socket = s as WebSocket) },
+  });
+  const finish = (why?: Interruption) => {
+    if (finished) return;
+    finished = true;
+    clearInterval(watchdog);
+    unsubscribe();
+    void client.dispose();
+    if (why) interrupt(why);
+    notify();
+  };
+  const unsubscribe = client.subscribe(
+    {
+      query: print(request.document),
+      variables: request.variables as Record<string, unknown> | undefined,
+      operationName: request.operationName,
+      extensions: request.extensions,
+    },
+    {
+      next: (result) => {
+        // Plain JSON errors would be masked by the gateway; GraphQLErrors keep their codes.
+        buffer.push({ ...result, errors: result.errors?.map(toGraphQLError) } as ExecutionResult);
+        if (buffer.length >= limits.maxBuffered && !paused && socket) {
+          socket.pause();
+          paused = true;
+        }
+        notify();
+      },
+      error: (error) => {
+        if (Array.isArray(error)) {
+          buffer.push({ errors: (error as GraphQLFormattedError[]).map(toGraphQLError) });
+          finish();
+        } else {
+          finish({
+            code: "SERVICE_UNAVAILABLE",
+            reason: "UPSTREAM_CLOSED",
+            message: "The subscription lost its connection to the service behind the gateway",
+          });
+        }
+      },
+      complete: () => finish(),
+    },
+  );
+  const watchdog = setInterval(
+    () => {
+      if (paused && Date.now() - lastPull > limits.stallMs) {
+        buffer.length = 0;
+        finish({
+          code: "RATE_LIMITED",
+          reason: "SLOW_CONSUMER",
+          message: `The subscriber took no event for ${limits.stallMs} ms while ${limits.maxBuffered} were waiting, and was cut off`,
+        });
+      }
+    },
+    Math.max(10, Math.floor(limits.stallMs / 4)),
+  );
+  watchdog.unref();
+  request.signal?.addEventListener("abort", () => finish(), { once: true });
+
+  return {
+    async next() {
+      lastPull = Date.now();
+      for (;;) {
+        const value = buffer.shift();
+        if (value) {
+          if (paused && buffer.length <= limits.maxBuffered / 2) {
+            socket?.resume();
+            paused = false;
+          }
+          return { value, done: false };
+        }
+        if (finished) return { value: undefined, done: true };
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    },
+    async return() {
+      finish();
+      buffer.length = 0;
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+/** The `cursor` of a result's root field, when the client selected it. */
+function cursorOf(result: ExecutionResult): string | undefined {
+  const root = result.data ? Object.values(result.data)[0] : undefined;
+  const cursor = (root as { cursor?: unknown } | null | undefined)?.cursor;
+  return typeof cursor === "string" ? cursor : undefined;
+}
+
+/**
+ * Ends a client's subscription with one last result when it was interrupted:
+ * a GraphQL error whose `extensions.resumeAfter` is the cursor of the last
+ * event this client was sent (null if none), to pass back as `after`. A plain
+ * iterator, not an async generator, so that `return()` takes effect at once
+ * even while it waits for the next result.
+ */
+function endWithInterruption(
+  results: AsyncIterable<ExecutionResult>,
+  interruption: () => Interruption | undefined,
+): AsyncIterableIterator<ExecutionResult> {
+  const inner = results[Symbol.asyncIterator]();
+  const done = { value: undefined, done: true } as const;
+  let resumeAfter: string | null = null;
+  let ended = false;
+  return {
+    async next() {
+      if (ended) return done;
+      const step = await inner.next();
+      if (!step.done) {
+        resumeAfter = cursorOf(step.value) ?? resumeAfter;
+        return step;
+      }
+      ended = true;
+      const why = interruption();
+      if (!why) return done;
+      const how = resumeAfter === null ? "subscribe again with the last cursor you stored" : `subscribe again with after: "${resumeAfter}"`;
+      const error = createGraphQLError(`${why.message}; ${how} to continue without a gap`, {
+        extensions: { code: why.code, reason: why.reason, resumeAfter },
+      });
+      return { value: { errors: [error] }, done: false };
+    },
+    async return() {
+      ended = true;
+      await inner.return?.();
+      return done;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+/**
+ * Subscriptions through the gateway, in place of the HTTP transport's shared
+ * WebSocket: one socket per subscription to its subgraph (backpressure and no
+ * head-of-line blocking between subscribers), bounded buffers, slow clients
+ * cut off, no silent re-subscription, and subgraph error codes kept. The
+ * principal reaches the subgraph signed in the operation's
+ * `extensions.headers`, where `propagateHeaders` puts it.
+ */
+export function useSubscriptions(limits: SubscriptionLimits = DEFAULT_SUBSCRIPTION_LIMITS): GatewayPlugin {
+  const interruptions = new WeakMap<object, Interruption>();
+  return {
+    onSubgraphExecute({ executionRequest, transportEntry, setExecutor }) {
+      if (executionRequest.operationType !== "subscription" || !transportEntry?.location) return;
+      const url = transportEntry.location.replace(/^http/, "ws");
+      setExecutor((request) =>
+        subscribeUpstream(url, request, limits, (why) => {
+          if (request.context) interruptions.set(request.context as object, why);
+        }),
+      );
+    },
+    onSubscribe({ args }) {
+      const context = args.contextValue as object;
+      return {
+        onSubscribeResult({ result, setResult }) {
+          if (isAsyncIterable(result)) setResult(endWithInterruption(result, () => interruptions.get(context)));
+        },
+      };
+    },
+  };
+}
