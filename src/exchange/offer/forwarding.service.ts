@@ -16,11 +16,12 @@ import type { Route, RouteRepository } from "../route/route.repository";
 import { checkForward } from "../rules/forwarding";
 import { stockKey } from "../stock/stock.model";
 import type { StockRepository } from "../stock/stock.repository";
-import { forwardedOfferKey, type OfferRecord } from "./offer.model";
+import { draftOffer, forwardedOfferKey, type OfferRecord } from "./offer.model";
 import type { OfferReconciler } from "./offer.reconciler";
 import type { OfferRepository } from "./offer.repository";
 
-const VERDICT_ERRORS: Record<string, (o: OfferRecord, toId: string, productName: string) => DomainError> = {
+/** The error each failed check raises, with what the client needs to act on it. */
+const VERDICT_ERRORS: Record<string, (o: OfferRecord, toId: string) => DomainError> = {
   OFFER_NOT_ACTIVE: (o) => new OfferNotActiveError(`Offer ${o._id} is ${o.status}, not ACTIVE`, { offerId: o._id }),
   NO_ROUTE: (o, to) =>
     new NoRouteError(`No active forwarding route from ${o.marketplaceId} to ${to}`, { from: o.marketplaceId, to }),
@@ -73,7 +74,7 @@ export class ForwardingService {
       maxDepth: this.maxDepth,
       forwarder: { requireStockToForward: settings.get(offer.marketplaceId)!.requireStockToForward, stock: stock.quantity },
     });
-    if (!verdict.ok) throw VERDICT_ERRORS[verdict.code]!(offer, toId, offer.productId);
+    if (!verdict.ok) throw VERDICT_ERRORS[verdict.code]!(offer, toId);
 
     const target = settings.get(toId)!;
     const [existing] = await this.offers.findByKeys([forwardedOfferKey(offer._id, toId)]);
@@ -89,9 +90,7 @@ export class ForwardingService {
 
   /** Creates the forward of `source` at `target` (or returns the one a concurrent call created). */
   private async create(source: OfferRecord, target: MarketplaceSettings): Promise<OfferRecord> {
-    const now = new Date();
-    const draft: OfferRecord = {
-      _id: newId("offer"),
+    const draft = draftOffer(newId("offer"), {
       key: forwardedOfferKey(source._id, target.marketplaceId),
       sellerId: source.sellerId,
       marketplaceId: target.marketplaceId,
@@ -103,18 +102,7 @@ export class ForwardingService {
       price: source.price,
       currency: source.currency,
       status: target.autoApprove ? "ACTIVE" : "PENDING",
-      available: false,
-      quantity: 0,
-      unavailableReason: null,
-      version: 1,
-      rev: 0,
-      eventCount: 0,
-      outbox: [],
-      flushedThrough: 0,
-      hasPending: false,
-      createdAt: now,
-      updatedAt: now,
-    };
+    });
     const initial = await this.reconciler.initial(draft);
     if (!(await this.offers.insert(initial))) {
       const [existing] = await this.offers.findByKeys([draft.key]);

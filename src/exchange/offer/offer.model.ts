@@ -114,3 +114,28 @@ export const offerModel = (connection: Connection): OfferModel =>
 export const directOfferKey = (sellerId: string, marketplaceId: string, productId: string) =>
   `d:${sellerId}:${marketplaceId}:${productId}`;
 export const forwardedOfferKey = (sourceId: string, marketplaceId: string) => `f:${sourceId}:${marketplaceId}`;
+
+/** What identifies a new offer; everything else starts from the same blank state. */
+export type NewOffer = Pick<
+  OfferRecord,
+  "key" | "sellerId" | "marketplaceId" | "productId" | "sourceId" | "viaId" | "path" | "depth" | "price" | "currency" | "status"
+>;
+
+/** A new offer before its first evaluation: unavailable, version 1, nothing in its outbox. */
+export function draftOffer(_id: string, fields: NewOffer, now = new Date()): OfferRecord {
+  return {
+    _id,
+    ...fields,
+    available: false,
+    quantity: 0,
+    unavailableReason: null,
+    version: 1,
+    rev: 0,
+    eventCount: 0,
+    outbox: [],
+    flushedThrough: 0,
+    hasPending: false,
+    createdAt: now,
+    updatedAt: now,
+  };
+}

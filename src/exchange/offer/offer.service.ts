@@ -7,7 +7,7 @@ import type { AffiliationRepository } from "../affiliation/affiliation.repositor
 import type { EntityDirectory } from "../directory/entity-directory";
 import type { SettingsRepository } from "../marketplace/settings.repository";
 import type { ForwardingService } from "./forwarding.service";
-import { directOfferKey, type OfferRecord } from "./offer.model";
+import { directOfferKey, draftOffer, type OfferRecord } from "./offer.model";
 import type { OfferPropagation } from "./offer.propagation";
 import type { OfferReconciler } from "./offer.reconciler";
 import type { OfferFilter, OfferRepository } from "./offer.repository";
@@ -63,32 +63,21 @@ export class OfferService {
     for (;;) {
       const [existing] = await this.offers.findByKeys([key]);
       if (existing) return this.resubmit(existing, input, autoApprove);
-      const now = new Date();
-      const initial = await this.reconciler.initial({
-        _id: newId("offer"),
-        key,
-        sellerId: input.sellerId,
-        marketplaceId: input.marketplaceId,
-        productId: input.productId,
-        sourceId: null,
-        viaId: null,
-        path: [input.sellerId, input.marketplaceId],
-        depth: 0,
-        price: input.price,
-        currency: input.currency,
-        status: autoApprove ? "ACTIVE" : "PENDING",
-        available: false,
-        quantity: 0,
-        unavailableReason: null,
-        version: 1,
-        rev: 0,
-        eventCount: 0,
-        outbox: [],
-      flushedThrough: 0,
-      hasPending: false,
-        createdAt: now,
-        updatedAt: now,
-      });
+      const initial = await this.reconciler.initial(
+        draftOffer(newId("offer"), {
+          key,
+          sellerId: input.sellerId,
+          marketplaceId: input.marketplaceId,
+          productId: input.productId,
+          sourceId: null,
+          viaId: null,
+          path: [input.sellerId, input.marketplaceId],
+          depth: 0,
+          price: input.price,
+          currency: input.currency,
+          status: autoApprove ? "ACTIVE" : "PENDING",
+        }),
+      );
       if (!(await this.offers.insert(initial))) continue; // a concurrent submit created it: update that one
       // Re-evaluate after the insert: see ForwardingService.create.
       const settled = await this.propagation.settle([initial._id], { autoForwardIds: true });
