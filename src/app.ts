@@ -62,6 +62,7 @@ export async function startOffergate(config: Config): Promise<Offergate> {
       internalSecret,
       maxForwardDepth: config.maxForwardDepth,
       feedSweepIntervalMs: config.feedSweepIntervalMs,
+      feedPollMs: config.feedPollMs,
       accountsUrl: () => subgraphs.accounts!.url,
       catalogUrl: () => subgraphs.catalog!.url,
     });
@@ -79,6 +80,7 @@ export async function startOffergate(config: Config): Promise<Offergate> {
           internalSecret,
           introspection: config.introspection,
           logLevel: config.logLevel,
+          subscriptions: { maxBuffered: config.limits.subscriptionBuffer, stallMs: config.limits.subscriptionStallMs },
         }),
         metrics,
         ready: async () => (await Promise.all([...connections.map((c) => pingMongo(c)), bus!.ping()])).every(Boolean),

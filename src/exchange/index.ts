@@ -34,6 +34,8 @@ export interface ExchangeDeps {
   internalSecret: string;
   maxForwardDepth: number;
   feedSweepIntervalMs: number;
+  /** How often a feed with subscribers is read when no ring came (default 2 s). */
+  feedPollMs?: number;
   /** Where the owners of sellers, marketplaces (accounts) and products (catalog) answer `_entities`. */
   accountsUrl: () => string;
   catalogUrl: () => string;
@@ -64,7 +66,7 @@ export async function createExchangeSubgraph(
     internalSecret: deps.internalSecret,
   });
 
-  const feed = new FeedService(offers, new FeedRepository(models.feed), deps.bus);
+  const feed = new FeedService(offers, new FeedRepository(models.feed), deps.bus, { pollMs: deps.feedPollMs });
   const reconciler = new OfferReconciler(offers, stock, routes, settings);
   const forwarding = new ForwardingService(offers, routes, settings, stock, reconciler, directory, deps.maxForwardDepth);
   const propagation = new OfferPropagation(reconciler, forwarding, feed);

@@ -19,6 +19,7 @@ runStandalone("exchange subgraph", ["MONGODB_URI", "INTERNAL_SECRET", "ACCOUNTS_
     internalSecret: config.internalSecret!,
     maxForwardDepth: config.maxForwardDepth,
     feedSweepIntervalMs: config.feedSweepIntervalMs,
+    feedPollMs: config.feedPollMs,
     accountsUrl: () => config.subgraphUrls.accounts!,
     catalogUrl: () => config.subgraphUrls.catalog!,
   });

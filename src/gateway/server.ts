@@ -43,6 +43,7 @@ runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXC
         internalSecret: config.internalSecret!,
         introspection: config.introspection,
         logLevel: config.logLevel,
+        subscriptions: { maxBuffered: config.limits.subscriptionBuffer, stallMs: config.limits.subscriptionStallMs },
       }),
       metrics: createMetrics(),
       ready: () => subgraphsReady(Object.values(urls)),

@@ -23,6 +23,7 @@ const schema = z.object({
   INTERNAL_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   MAX_FORWARD_DEPTH: positiveInt.max(32).default(3),
   FEED_SWEEP_INTERVAL_MS: positiveInt.default(2_000),
+  FEED_POLL_MS: positiveInt.default(2_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   INTROSPECTION: bool.optional(),
   // Separate-process mode: where each subgraph listens, and where the gateway finds it.
@@ -40,6 +41,8 @@ const schema = z.object({
   MAX_BODY_BYTES: positiveInt.default(1_048_576),
   MAX_BATCH: positiveInt.default(10),
   RATE_LIMIT_PER_MINUTE: positiveInt.default(1200),
+  SUBSCRIPTION_BUFFER: positiveInt.default(100),
+  SUBSCRIPTION_STALL_MS: positiveInt.default(30_000),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -55,6 +58,8 @@ export interface Config {
   maxForwardDepth: number;
   /** How often the exchange looks for feed events a crash left in outboxes. */
   feedSweepIntervalMs: number;
+  /** How often the exchange reads a feed with subscribers when no doorbell rang (a lost ring, or no Redis between replicas). */
+  feedPollMs: number;
   logLevel: Env["LOG_LEVEL"];
   introspection: boolean;
   subgraphPorts: { accounts: number; catalog: number; exchange: number };
@@ -67,6 +72,9 @@ export interface Config {
     maxBodyBytes: number;
     maxBatch: number;
     ratePerMinute: number;
+    /** Results one subscription may hold at the gateway, and how long its client may take none of them before it is cut off. */
+    subscriptionBuffer: number;
+    subscriptionStallMs: number;
   };
 }
 
@@ -107,6 +115,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     internalSecret: e.INTERNAL_SECRET,
     maxForwardDepth: e.MAX_FORWARD_DEPTH,
     feedSweepIntervalMs: e.FEED_SWEEP_INTERVAL_MS,
+    feedPollMs: e.FEED_POLL_MS,
     logLevel: e.LOG_LEVEL,
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== "production",
     subgraphPorts: { accounts: e.ACCOUNTS_PORT, catalog: e.CATALOG_PORT, exchange: e.EXCHANGE_PORT },
@@ -119,6 +128,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxBodyBytes: e.MAX_BODY_BYTES,
       maxBatch: e.MAX_BATCH,
       ratePerMinute: e.RATE_LIMIT_PER_MINUTE,
+      subscriptionBuffer: e.SUBSCRIPTION_BUFFER,
+      subscriptionStallMs: e.SUBSCRIPTION_STALL_MS,
     },
   };
 }
