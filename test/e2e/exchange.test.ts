@@ -59,8 +59,8 @@ describe("the seed example of SEMANTICS.md", () => {
     await w.openRoute(a, w.ids[2]!);
     const gate = await w.markets[0]!.client.execute(ForwardOfferDocument, { offerId: o.id, to: w.ids[2]! });
     expect(errorCodes(gate)).toEqual(["STOCK_GATE_CLOSED"]);
-    expect(gate.errors![0]!.message).toContain(a);
-    expect(gate.errors![0]!.message).toContain(w.productId);
+    expect(gate.errors![0]!.message).toContain(`"${w.markets[0]!.marketplace.name}" (${a})`);
+    expect(gate.errors![0]!.message).toContain(`"${w.product.name}" (${w.productId})`);
 
     await w.setStock(a, 5);
     expect(await w.offer(forwarded.id)).toMatchObject({ available: true, quantity: 7, unavailableReason: null });

@@ -25,8 +25,9 @@ export interface DirectoryOptions {
  * When the owner cannot be reached it fails closed with SERVICE_UNAVAILABLE.
  */
 export class EntityDirectory {
-  private readonly known = new Set<string>();
-  private readonly loaders: Record<"accounts" | "catalog", DataLoader<string, boolean>>;
+  /** Entities found so far, by `Type|id`, with their names (neither ever changes). */
+  private readonly known = new Map<string, string>();
+  private readonly loaders: Record<"accounts" | "catalog", DataLoader<string, string | null>>;
 
   constructor(private readonly options: DirectoryOptions) {
     this.loaders = {
@@ -37,12 +38,13 @@ export class EntityDirectory {
     };
   }
 
-  private async lookup(url: string, types: EntityType[], keys: readonly string[]): Promise<boolean[]> {
+  /** The name of each referenced entity, null where none exists. */
+  private async lookup(url: string, types: EntityType[], keys: readonly string[]): Promise<(string | null)[]> {
     const representations = keys.map((k) => {
       const [typename, id] = k.split("|");
       return { __typename: typename, id };
     });
-    let body: { data?: { _entities: ({ id: string } | null)[] }; errors?: unknown[] };
+    let body: { data?: { _entities: ({ id: string; name: string } | null)[] }; errors?: unknown[] };
     try {
       const response = await fetch(url, {
         method: "POST",
@@ -51,7 +53,7 @@ export class EntityDirectory {
           [PRINCIPAL_HEADER]: signPrincipal(SERVICE_PRINCIPAL, this.options.internalSecret),
         },
         body: JSON.stringify({
-          query: `query($r: [_Any!]!) { _entities(representations: $r) { ${types.map((t) => `... on ${t} { id }`).join(" ")} } }`,
+          query: `query($r: [_Any!]!) { _entities(representations: $r) { ${types.map((t) => `... on ${t} { id name }`).join(" ")} } }`,
           variables: { r: representations },
         }),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
@@ -61,16 +63,27 @@ export class EntityDirectory {
       throw new ServiceUnavailableError();
     }
     if (!body.data?._entities) throw new ServiceUnavailableError();
-    return body.data._entities.map((e) => e !== null && e !== undefined);
+    return body.data._entities.map((e) => e?.name ?? null);
+  }
+
+  private async find(type: EntityType, id: string): Promise<string | null> {
+    if (!isIdOf(KIND_OF[type], id)) return null;
+    const key = `${type}|${id}`;
+    const cached = this.known.get(key);
+    if (cached !== undefined) return cached;
+    const name = await this.loaders[type === "Product" ? "catalog" : "accounts"].load(key);
+    if (name !== null) this.known.set(key, name);
+    return name;
   }
 
   async exists(type: EntityType, id: string): Promise<boolean> {
-    if (!isIdOf(KIND_OF[type], id)) return false;
-    const key = `${type}|${id}`;
-    if (this.known.has(key)) return true;
-    const found = await this.loaders[type === "Product" ? "catalog" : "accounts"].load(key);
-    if (found) this.known.add(key);
-    return found;
+    return (await this.find(type, id)) !== null;
+  }
+
+  /** `"Name" (id)` for messages; just the id when the name cannot be had. */
+  async describe(type: EntityType, id: string): Promise<string> {
+    const name = await this.find(type, id).catch(() => null);
+    return name === null ? id : `"${name}" (${id})`;
   }
 
   /** Throws NOT_FOUND naming the kind when `id` is not an existing entity of that type. */

@@ -21,7 +21,7 @@ import type { OfferReconciler } from "./offer.reconciler";
 import type { OfferRepository } from "./offer.repository";
 
 /** The error each failed check raises, with what the client needs to act on it. */
-const VERDICT_ERRORS: Record<string, (o: OfferRecord, toId: string) => DomainError> = {
+const VERDICT_ERRORS: Record<string, (o: OfferRecord, toId: string, names: { market: string; product: string }) => DomainError> = {
   OFFER_NOT_ACTIVE: (o) => new OfferNotActiveError(`Offer ${o._id} is ${o.status}, not ACTIVE`, { offerId: o._id }),
   NO_ROUTE: (o, to) =>
     new NoRouteError(`No active forwarding route from ${o.marketplaceId} to ${to}`, { from: o.marketplaceId, to }),
@@ -31,9 +31,9 @@ const VERDICT_ERRORS: Record<string, (o: OfferRecord, toId: string) => DomainErr
     new MaxDepthExceededError(`Forwarding offer ${o._id} again would exceed the maximum forwarding depth`, {
       depth: o.depth,
     }),
-  STOCK_GATE_CLOSED: (o) =>
+  STOCK_GATE_CLOSED: (o, _to, names) =>
     new StockGateClosedError(
-      `Stock gate closed: marketplace ${o.marketplaceId} has no stock of product ${o.productId} and requires stock to forward it`,
+      `Stock gate closed: marketplace ${names.market} has no stock of product ${names.product}, and it forwards a product only while it holds it`,
       { marketplaceId: o.marketplaceId, productId: o.productId },
     ),
 };
@@ -74,7 +74,16 @@ export class ForwardingService {
       maxDepth: this.maxDepth,
       forwarder: { requireStockToForward: settings.get(offer.marketplaceId)!.requireStockToForward, stock: stock.quantity },
     });
-    if (!verdict.ok) throw VERDICT_ERRORS[verdict.code]!(offer, toId);
+    if (!verdict.ok) {
+      const names =
+        verdict.code === "STOCK_GATE_CLOSED"
+          ? {
+              market: await this.directory.describe("Marketplace", offer.marketplaceId),
+              product: await this.directory.describe("Product", offer.productId),
+            }
+          : { market: offer.marketplaceId, product: offer.productId };
+      throw VERDICT_ERRORS[verdict.code]!(offer, toId, names);
+    }
 
     const target = settings.get(toId)!;
     const [existing] = await this.offers.findByKeys([forwardedOfferKey(offer._id, toId)]);
