@@ -65,6 +65,7 @@ function subscribeUpstream(
     if (finished) return;
     finished = true;
     clearInterval(watchdog);
+    request.signal?.removeEventListener("abort", onAbort);
     unsubscribe();
     void client.dispose();
     if (why) interrupt(why);
@@ -116,7 +117,8 @@ function subscribeUpstream(
     Math.max(10, Math.floor(limits.stallMs / 4)),
   );
   watchdog.unref();
-  request.signal?.addEventListener("abort", () => finish(), { once: true });
+  const onAbort = () => finish();
+  request.signal?.addEventListener("abort", onAbort, { once: true });
 
   return {
     async next() {
