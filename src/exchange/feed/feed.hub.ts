@@ -23,6 +23,8 @@ export interface FeedHubStats {
   subscribers: number;
   /** Subscribers fed by the hub (the rest are catching up on their own). */
   live: number;
+  /** The longest queue of events waiting for a live subscriber (never above maxQueue). */
+  maxQueued: number;
   /** Log reads made by the hub for its live subscribers, and by subscribers catching up. */
   hubReads: number;
   catchUpReads: number;
@@ -273,11 +275,13 @@ export class FeedHub {
   stats(): FeedHubStats {
     let subscribers = 0;
     let live = 0;
+    let maxQueued = 0;
     for (const c of this.channels.values()) {
       subscribers += c.subscribers;
       live += c.live.size;
+      for (const s of c.live) maxQueued = Math.max(maxQueued, s.queue.length);
     }
-    return { channels: this.channels.size, subscribers, live, ...this.counters };
+    return { channels: this.channels.size, subscribers, live, maxQueued, ...this.counters };
   }
 
   /** Stops every channel's poll; streams still open end when their consumers stop. */

@@ -1,0 +1,144 @@
+import { randomBytes } from "node:crypto";
+import type { Connection } from "mongoose";
+import { createExchangeSubgraph } from "../../src/exchange";
+import { feedEventModel } from "../../src/exchange/feed/feed.model";
+import { FeedRepository } from "../../src/exchange/feed/feed.repository";
+import { settingsModel } from "../../src/exchange/marketplace/settings.model";
+import { SettingsRepository } from "../../src/exchange/marketplace/settings.repository";
+import { directOfferKey, draftOffer, offerModel } from "../../src/exchange/offer/offer.model";
+import { OfferReconciler } from "../../src/exchange/offer/offer.reconciler";
+import { OfferRepository } from "../../src/exchange/offer/offer.repository";
+import { routeModel } from "../../src/exchange/route/route.model";
+import { RouteRepository } from "../../src/exchange/route/route.repository";
+import { stockModel } from "../../src/exchange/stock/stock.model";
+import { StockRepository } from "../../src/exchange/stock/stock.repository";
+import { createLocalBus } from "../../src/shared/bus";
+import { newId } from "../../src/shared/ids";
+import { ensureIndexes } from "../../src/shared/mongo";
+import { startTestMongo, type TestMongo } from "../helpers/mongo";
+
+let mongo: TestMongo;
+beforeAll(async () => {
+  mongo = await startTestMongo();
+});
+afterAll(() => mongo.stop());
+
+/**
+ * The exchange's data layer on a fresh database, without the mutations'
+ * propagation step: what a process does up to the moment it would flush an
+ * offer's outbox to the feed, and then crashes.
+ */
+async function dataLayer(connection: Connection) {
+  const models = {
+    offers: offerModel(connection),
+    stock: stockModel(connection),
+    routes: routeModel(connection),
+    settings: settingsModel(connection),
+    feed: feedEventModel(connection),
+  };
+  await ensureIndexes(Object.values(models));
+  const offers = new OfferRepository(models.offers);
+  const stock = new StockRepository(models.stock);
+  return {
+    models,
+    offers,
+    stock,
+    feed: new FeedRepository(models.feed),
+    reconciler: new OfferReconciler(offers, stock, new RouteRepository(models.routes), new SettingsRepository(models.settings)),
+  };
+}
+
+/** Starts the exchange subgraph as a restarted process would (its start-up sweep included). */
+const restartExchange = (connection: Connection) =>
+  createExchangeSubgraph({
+    connection,
+    bus: createLocalBus(),
+    internalSecret: randomBytes(32).toString("base64url"),
+    maxForwardDepth: 3,
+    feedSweepIntervalMs: 3_600_000,
+    // Not reached: nothing here asks another subgraph about an entity.
+    accountsUrl: () => "http://127.0.0.1:9/graphql",
+    catalogUrl: () => "http://127.0.0.1:9/graphql",
+  });
+
+describe("the outbox: a crash between an offer's change and its feed event loses nothing", () => {
+  it("an event written with the offer but never flushed reaches the feed once, when the exchange starts again", async () => {
+    const connection = await mongo.connect();
+    const db = await dataLayer(connection);
+    const [sellerId, marketplaceId, productId] = [newId("seller"), newId("marketplace"), newId("product")];
+    await db.stock.compareAndSet(sellerId, productId, 7, 0);
+
+    // The write a submitOffer makes: the offer and its ELIGIBLE event, in one document. Then the process dies.
+    const offer = await db.reconciler.initial(
+      draftOffer(newId("offer"), {
+        key: directOfferKey(sellerId, marketplaceId, productId),
+        sellerId,
+        marketplaceId,
+        productId,
+        sourceId: null,
+        viaId: null,
+        path: [sellerId, marketplaceId],
+        depth: 0,
+        price: 1500,
+        currency: "BRL",
+        status: "ACTIVE",
+      }),
+    );
+    expect(await db.offers.insert(offer)).toBe(true);
+    // A second change, also unflushed: a new price (UPDATED), written by the reconciler's compare-and-set.
+    await db.reconciler.apply([offer._id], () => ({ price: 1700 }));
+    expect(await db.feed.after(marketplaceId, 0, 10)).toEqual([]);
+    expect((await db.offers.findById(offer._id))!.hasPending).toBe(true);
+
+    const exchange = await restartExchange(connection);
+    exchange.stop();
+    const events = await db.feed.after(marketplaceId, 0, 10);
+    expect(events.map((e) => [e.seq, e.type, e.offerId, e.price, e.quantity, e.available])).toEqual([
+      [1, "ELIGIBLE", offer._id, 1500, 7, true],
+      [2, "UPDATED", offer._id, 1700, 7, true],
+    ]);
+    expect((await db.offers.findById(offer._id))!.hasPending).toBe(false);
+  });
+
+  it("a crash after the append but before the offer is marked flushed, and racing sweeps, still append each event once", async () => {
+    const connection = await mongo.connect();
+    const db = await dataLayer(connection);
+    const [sellerId, marketplaceId, productId] = [newId("seller"), newId("marketplace"), newId("product")];
+    await db.stock.compareAndSet(sellerId, productId, 3, 0);
+    const offer = await db.reconciler.initial(
+      draftOffer(newId("offer"), {
+        key: directOfferKey(sellerId, marketplaceId, productId),
+        sellerId,
+        marketplaceId,
+        productId,
+        sourceId: null,
+        viaId: null,
+        path: [sellerId, marketplaceId],
+        depth: 0,
+        price: 100,
+        currency: "BRL",
+        status: "ACTIVE",
+      }),
+    );
+    await db.offers.insert(offer);
+    for (const price of [101, 102, 103]) await db.reconciler.apply([offer._id], () => ({ price }));
+    const pending = (await db.offers.findById(offer._id))!;
+    expect(pending.outbox.map((e) => e.eventNo)).toEqual([1, 2, 3, 4]);
+    // The first two made it into the log before the crash; the offer was never marked.
+    for (const event of pending.outbox.slice(0, 2)) await db.feed.append(marketplaceId, offer._id, event);
+
+    // Two processes come back at once, and each sweeps (at start-up, and again).
+    const [a, b] = await Promise.all([restartExchange(connection), restartExchange(connection)]);
+    await Promise.all([a.services.feed.sweep(), b.services.feed.sweep(), a.services.feed.sweep()]);
+    a.stop();
+    b.stop();
+    const events = await db.feed.after(marketplaceId, 0, 10);
+    expect(events.map((e) => [e.seq, e.type, e.price])).toEqual([
+      [1, "ELIGIBLE", 100],
+      [2, "UPDATED", 101],
+      [3, "UPDATED", 102],
+      [4, "UPDATED", 103],
+    ]);
+    expect(new Set(events.map((e) => e._id)).size).toBe(4);
+  });
+});
