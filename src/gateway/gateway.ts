@@ -5,6 +5,8 @@ import { DomainError } from "../shared/errors";
 import { PRINCIPAL_HEADER, signPrincipal, type Principal } from "../shared/principal";
 import { bearerKey, type Authenticator } from "./authenticate";
 import { useContractErrorCodes } from "./error-codes";
+import { useFieldSuggestions, useQueryLimits, type QueryLimits } from "./limits";
+import { clientAddress, rateLimited, type RateLimiter } from "./rate-limit";
 import { DEFAULT_SUBSCRIPTION_LIMITS, useSubscriptions, type SubscriptionLimits } from "./subscriptions";
 
 export interface GatewayOptions {
@@ -15,6 +17,16 @@ export interface GatewayOptions {
   logLevel: string;
   /** Per-subscription buffering and slow-client cut-off (defaults: 100 results, 30 s). */
   subscriptions?: SubscriptionLimits;
+  /** Depth, aliases, tokens and cost (QUERY_TOO_COMPLEX); none when omitted. */
+  queryLimits?: QueryLimits;
+  /** Operations allowed in one batched request (a JSON array); batching is off when omitted. */
+  maxBatch?: number;
+  /** "Did you mean ...?" in errors (default: on). */
+  fieldSuggestions?: boolean;
+  /** Requests per minute per API key (admin exempt) and per anonymous client address; none when omitted. */
+  rateLimiter?: RateLimiter;
+  /** Take the client's address from X-Forwarded-For (behind a trusted reverse proxy). */
+  trustProxy?: boolean;
 }
 
 export interface GatewayContext {
@@ -30,11 +42,19 @@ const asGraphQLError = (error: unknown): unknown =>
  * the WebSocket's `connectionParams.authorization`) and puts the principal in
  * the context, from where it is signed into every subgraph request.
  */
-function useAuthentication(authenticate: Authenticator): GatewayPlugin<GatewayContext> {
+function useAuthentication(authenticate: Authenticator, rateLimiter?: RateLimiter, trustProxy = false): GatewayPlugin<GatewayContext> {
+  /** Counts one request against a bucket; over the limit it is RATE_LIMITED. */
+  const count = async (bucket: string) => {
+    if (!rateLimiter) return;
+    const verdict = await rateLimiter.hit(bucket);
+    if (!verdict.allowed) throw rateLimited(verdict.retryAfterMs);
+  };
   return {
     async onContextBuilding({ context, extendContext }) {
       const ctx = context as unknown as {
         request?: Request;
+        req?: { socket?: { remoteAddress?: string } };
+        clientAddress?: string;
         connectionParams?: Record<string, unknown>;
         principal?: Principal | null;
       };
@@ -43,12 +63,21 @@ function useAuthentication(authenticate: Authenticator): GatewayPlugin<GatewayCo
         (ctx.connectionParams?.authorization as string | undefined) ??
         (ctx.connectionParams?.Authorization as string | undefined) ??
         ctx.request?.headers.get("authorization");
+      const address = () =>
+        clientAddress(ctx.clientAddress ?? ctx.req?.socket?.remoteAddress, ctx.request?.headers.get("x-forwarded-for"), trustProxy);
+      let principal: Principal | null;
       try {
         const key = bearerKey(header);
-        extendContext({ principal: key === undefined ? null : await authenticate(key) });
+        principal = key === undefined ? null : await authenticate(key);
       } catch (error) {
+        // Guessing keys costs the guesser's address its budget too.
+        if ((error as { extensions?: { code?: string } }).extensions?.code === "UNAUTHENTICATED") await count(`address:${address()}`);
         throw asGraphQLError(error);
       }
+      // Per key (its account, so that rotating a key does not reset the count); the admin is exempt.
+      if (principal === null) await count(`address:${address()}`);
+      else if (principal.kind !== "ADMIN") await count(`account:${principal.id}`);
+      extendContext({ principal });
     },
   };
 }
@@ -68,6 +97,7 @@ export function createGateway(options: GatewayOptions) {
     landingPage: false,
     graphiql: false,
     maskedErrors: true,
+    batching: options.maxBatch ? { limit: options.maxBatch } : false,
     disableIntrospection: options.introspection ? undefined : { disableIf: () => true },
     propagateHeaders: {
       fromClientToSubgraphs: ({ context }) => {
@@ -77,7 +107,10 @@ export function createGateway(options: GatewayOptions) {
     },
     // Subscriptions go to the subgraphs over WebSockets of their own (see ./subscriptions.ts).
     plugins: () => [
-      useAuthentication(options.authenticate),
+      // Limits first: a request they refuse costs no key look-up and no rate budget.
+      ...(options.queryLimits ? useQueryLimits(options.queryLimits) : []),
+      ...useFieldSuggestions(options.fieldSuggestions ?? true),
+      useAuthentication(options.authenticate, options.rateLimiter, options.trustProxy),
       useContractErrorCodes(),
       useSubscriptions(options.subscriptions ?? DEFAULT_SUBSCRIPTION_LIMITS),
     ],

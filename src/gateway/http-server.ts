@@ -29,6 +29,35 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
   res.end(JSON.stringify(body));
 };
 
+const refuse = (res: ServerResponse, status: number, message: string) =>
+  json(res, status, { errors: [{ message, extensions: { code: "BAD_USER_INPUT" } }] });
+
+class BodyTooLarge extends Error {}
+
+/**
+ * Reads a request body, chunked or not, and stops at `limit` bytes: a
+ * Content-Length cannot be trusted to be there, nor to tell the truth about
+ * what a chunked body will add up to.
+ */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  if (Number(req.headers["content-length"] ?? 0) > limit) throw new BodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * POST bodies a browser can send cross-site without a preflight (an HTML
+ * form's encodings, text/plain): never GraphQL here, so a page elsewhere
+ * cannot make a visitor's browser run an operation.
+ */
+const SIMPLE_CONTENT_TYPE = /^\s*(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)\b/i;
+
 /**
  * The one public port: GraphQL at `/graphql` over HTTP and graphql-transport-ws,
  * plus `/health`, `/ready` and `/metrics`.
@@ -52,10 +81,22 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
         res.end(await Registry.merge([metrics.registry, dbRegistry]).metrics());
         return "metrics";
       case "/graphql": {
-        const length = Number(req.headers["content-length"] ?? 0);
-        if (length > options.maxBodyBytes) {
-          json(res, 413, { errors: [{ message: "Request body too large", extensions: { code: "BAD_USER_INPUT" } }] });
-          return "graphql";
+        if (req.method === "POST") {
+          if (SIMPLE_CONTENT_TYPE.test(req.headers["content-type"] ?? "")) {
+            refuse(res, 415, "POST /graphql takes application/json (or application/graphql-response+json)");
+            return "graphql";
+          }
+          try {
+            // The gateway's request adapter takes an already-read body from `req.body`.
+            (req as IncomingMessage & { body?: Buffer }).body = await readBody(req, options.maxBodyBytes);
+          } catch (error) {
+            if (!(error instanceof BodyTooLarge)) throw error;
+            // Stop reading what is left: the client gets the answer, and the connection closes (not to be reused).
+            res.setHeader("connection", "close");
+            refuse(res, 413, `Request body too large (the limit is ${options.maxBodyBytes} bytes)`);
+            res.once("finish", () => req.destroy());
+            return "graphql";
+          }
         }
         await gateway.requestListener(req, res);
         return "graphql";
@@ -86,7 +127,10 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
       metrics.wsConnections.inc();
       const headers = new Headers();
       for (const [k, v] of Object.entries(ctx.extra.request.headers)) if (typeof v === "string") headers.set(k, v);
-      return { request: new Request(`http://localhost${ctx.extra.request.url ?? "/graphql"}`, { headers }) };
+      return {
+        request: new Request(`http://localhost${ctx.extra.request.url ?? "/graphql"}`, { headers }),
+        clientAddress: ctx.extra.request.socket.remoteAddress,
+      };
     }),
     wss,
   );

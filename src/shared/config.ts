@@ -26,6 +26,10 @@ const schema = z.object({
   FEED_POLL_MS: positiveInt.default(2_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   INTROSPECTION: bool.optional(),
+  // "Did you mean ...?" in validation errors: on by default, off in production (it maps the schema).
+  FIELD_SUGGESTIONS: bool.optional(),
+  // Behind a reverse proxy: rate-limit anonymous clients by the last X-Forwarded-For address.
+  TRUST_PROXY: bool.default("false"),
   // Separate-process mode: where each subgraph listens, and where the gateway finds it.
   ACCOUNTS_PORT: port.default(4001),
   CATALOG_PORT: port.default(4002),
@@ -62,6 +66,8 @@ export interface Config {
   feedPollMs: number;
   logLevel: Env["LOG_LEVEL"];
   introspection: boolean;
+  fieldSuggestions: boolean;
+  trustProxy: boolean;
   subgraphPorts: { accounts: number; catalog: number; exchange: number };
   subgraphUrls: { accounts?: string; catalog?: string; exchange?: string };
   limits: {
@@ -118,6 +124,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     feedPollMs: e.FEED_POLL_MS,
     logLevel: e.LOG_LEVEL,
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== "production",
+    fieldSuggestions: e.FIELD_SUGGESTIONS ?? e.NODE_ENV !== "production",
+    trustProxy: e.TRUST_PROXY,
     subgraphPorts: { accounts: e.ACCOUNTS_PORT, catalog: e.CATALOG_PORT, exchange: e.EXCHANGE_PORT },
     subgraphUrls: { accounts: e.ACCOUNTS_URL, catalog: e.CATALOG_URL, exchange: e.EXCHANGE_URL },
     limits: {

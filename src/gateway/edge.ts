@@ -1,0 +1,23 @@
+import type { Config } from "../shared/config";
+import type { GatewayOptions } from "./gateway";
+import { createLocalRateLimiter, createRedisRateLimiter, type RateLimiter } from "./rate-limit";
+
+/**
+ * The gateway's guards as configured (SEMANTICS.md, "Limits"): query limits,
+ * batching, field suggestions and the rate limiter, shared across replicas
+ * through Redis when REDIS_URL is set. Close `rateLimiter` on shutdown.
+ */
+export function edgeOptions(config: Config): Pick<GatewayOptions, "queryLimits" | "maxBatch" | "fieldSuggestions" | "trustProxy"> & {
+  rateLimiter: RateLimiter;
+} {
+  const { limits } = config;
+  return {
+    queryLimits: { maxDepth: limits.maxDepth, maxAliases: limits.maxAliases, maxTokens: limits.maxTokens, maxCost: limits.maxCost },
+    maxBatch: limits.maxBatch,
+    fieldSuggestions: config.fieldSuggestions,
+    trustProxy: config.trustProxy,
+    rateLimiter: config.redisUrl
+      ? createRedisRateLimiter(config.redisUrl, limits.ratePerMinute)
+      : createLocalRateLimiter(limits.ratePerMinute),
+  };
+}
