@@ -4,6 +4,7 @@ import { createAccountsSubgraph } from "./accounts";
 import { createCatalogSubgraph } from "./catalog";
 import { createExchangeSubgraph } from "./exchange";
 import { createAuthenticator } from "./gateway/authenticate";
+import { edgeOptions } from "./gateway/edge";
 import { createGateway } from "./gateway/gateway";
 import { startGatewayServer, type RunningGateway } from "./gateway/http-server";
 import { createMetrics } from "./gateway/metrics";
@@ -46,10 +47,16 @@ export async function startOffergate(config: Config): Promise<Offergate> {
   const subgraphs: Record<string, RunningSubgraph> = {};
   let bus: EventBus | undefined;
   let stopExchange: (() => void) | undefined;
+  const edge = edgeOptions(config);
   try {
     bus = config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus();
     subgraphs.accounts = await startSubgraphServer(
-      await createAccountsSubgraph({ connection: await connect("accounts"), adminApiKey, internalSecret }),
+      await createAccountsSubgraph({
+        connection: await connect("accounts"),
+        adminApiKey,
+        internalSecret,
+        revokeKeys: (id) => bus!.revokeKeys(id),
+      }),
       0,
     );
     subgraphs.catalog = await startSubgraphServer(
@@ -72,11 +79,15 @@ export async function startOffergate(config: Config): Promise<Offergate> {
       Object.values(subgraphs).map((s) => ({ name: s.name, url: s.url, sdl: subgraphSdl(s.schema) })),
     );
     const metrics = createMetrics();
+    const authenticate = createAuthenticator(() => subgraphs.accounts!.url, internalSecret);
+    // A rotated key is forgotten by this gateway's cache at once, and by other replicas' through the bus.
+    bus.onRevokeKeys((id) => authenticate.forget?.(id));
     const gateway = await startGatewayServer(
       {
         gateway: createGateway({
           supergraphSdl,
-          authenticate: createAuthenticator(() => subgraphs.accounts!.url, internalSecret),
+          authenticate,
+          ...edge,
           internalSecret,
           introspection: config.introspection,
           logLevel: config.logLevel,
@@ -98,6 +109,7 @@ export async function startOffergate(config: Config): Promise<Offergate> {
       gateway,
       close: async () => {
         await gateway.close();
+        await edge.rateLimiter.close();
         stopExchange?.();
         for (const s of Object.values(subgraphs)) await s.close();
         await bus?.close();
@@ -106,6 +118,7 @@ export async function startOffergate(config: Config): Promise<Offergate> {
       },
     };
   } catch (error) {
+    await edge.rateLimiter.close();
     stopExchange?.();
     for (const s of Object.values(subgraphs)) await s.close().catch(() => undefined);
     await bus?.close();

@@ -8,6 +8,7 @@ import { AccountService } from "./account/account.service";
 import { apiKeyModel } from "./api-key/api-key.model";
 import { ApiKeyRepository } from "./api-key/api-key.repository";
 import { ApiKeyService } from "./api-key/api-key.service";
+import { KeyRotationService, type KeyRevocationNotifier } from "./api-key/key-rotation.service";
 import { createAccountsContext, type AccountsContext, type AccountsServices } from "./context";
 import { buildAccountsSchema } from "./schema";
 
@@ -15,6 +16,8 @@ export interface AccountsDeps {
   connection: Connection;
   adminApiKey: string;
   internalSecret: string;
+  /** Tells the gateways that an account's keys changed (the event bus); without it their caches expire on their own. */
+  revokeKeys?: KeyRevocationNotifier;
 }
 
 /** Wires the accounts subgraph on its own connection: models, indexes, services and schema. */
@@ -24,11 +27,14 @@ export async function createAccountsSubgraph(deps: AccountsDeps): Promise<Subgra
   const apiKeys = apiKeyModel(deps.connection);
   await ensureIndexes([sellers, marketplaces, apiKeys]);
 
-  const apiKeyService = new ApiKeyService(new ApiKeyRepository(apiKeys), deps.adminApiKey);
+  const keyRecords = new ApiKeyRepository(apiKeys);
+  const apiKeyService = new ApiKeyService(keyRecords, deps.adminApiKey);
+  const accounts = { seller: new AccountRepository(sellers, "seller"), marketplace: new AccountRepository(marketplaces, "marketplace") };
   const services: AccountsServices = {
     apiKeys: apiKeyService,
-    sellers: new AccountService(new AccountRepository(sellers, "seller"), apiKeyService, "SELLER"),
-    marketplaces: new AccountService(new AccountRepository(marketplaces, "marketplace"), apiKeyService, "MARKETPLACE"),
+    sellers: new AccountService(accounts.seller, apiKeyService, "SELLER"),
+    marketplaces: new AccountService(accounts.marketplace, apiKeyService, "MARKETPLACE"),
+    keyRotation: new KeyRotationService(apiKeyService, keyRecords, accounts, deps.revokeKeys ?? (async () => undefined)),
   };
   return {
     name: "accounts",

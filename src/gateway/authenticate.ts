@@ -3,7 +3,10 @@ import { GraphQLError } from "graphql";
 import { ServiceUnavailableError } from "../shared/errors";
 import { SERVICE_PRINCIPAL, PRINCIPAL_HEADER, signPrincipal, type Principal } from "../shared/principal";
 
-export type Authenticator = (apiKey: string) => Promise<Principal>;
+export type Authenticator = ((apiKey: string) => Promise<Principal>) & {
+  /** Drops every cached key of this account (its keys were rotated or revoked). */
+  forget?(principalId: string): void;
+};
 
 /** How long a verified key is trusted without asking the accounts subgraph again. */
 const CACHE_TTL_MS = 5_000;
@@ -20,10 +23,14 @@ export const unauthenticated = (message: string) =>
  */
 export function createAuthenticator(accountsUrl: () => string, internalSecret: string): Authenticator {
   const cache = new Map<string, { principal: Principal; expires: number }>();
-  return async (apiKey) => {
+  // Bumped by every revocation: a look-up that was in flight across one must
+  // not cache what it read, which may be the key just revoked.
+  let revocations = 0;
+  const authenticate: Authenticator = async (apiKey) => {
     const cacheKey = createHash("sha256").update(apiKey).digest("base64url");
     const hit = cache.get(cacheKey);
     if (hit && hit.expires > Date.now()) return hit.principal;
+    const epoch = revocations;
 
     let body: { data?: { _authenticate: Principal | null }; errors?: unknown[] };
     try {
@@ -46,10 +53,16 @@ export function createAuthenticator(accountsUrl: () => string, internalSecret: s
     if (!body.data || body.errors?.length) throw new ServiceUnavailableError();
     const principal = body.data._authenticate;
     if (!principal) throw unauthenticated("Unknown or revoked API key");
+    if (epoch !== revocations) return principal;
     if (cache.size >= CACHE_MAX) cache.clear();
     cache.set(cacheKey, { principal, expires: Date.now() + CACHE_TTL_MS });
     return principal;
   };
+  authenticate.forget = (principalId) => {
+    revocations++;
+    for (const [key, entry] of cache) if (entry.principal.id === principalId) cache.delete(key);
+  };
+  return authenticate;
 }
 
 /** `Bearer <key>` → the key; no header → undefined; anything else → UNAUTHENTICATED. */

@@ -5,6 +5,8 @@ import { buildExchangeSchema } from "../exchange/schema";
 import { composeSupergraph, subgraphSdl } from "../shared/federation";
 import { runStandalone } from "../shared/standalone";
 import { createAuthenticator } from "./authenticate";
+import { createLocalBus, createRedisBus } from "../shared/bus";
+import { edgeOptions } from "./edge";
 import { createGateway } from "./gateway";
 import { startGatewayServer } from "./http-server";
 import { createMetrics } from "./metrics";
@@ -35,11 +37,17 @@ runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXC
     { name: "catalog", url: urls.catalog, sdl: subgraphSdl(catalog) },
     { name: "exchange", url: urls.exchange, sdl: subgraphSdl(exchange) },
   ]);
+  const edge = edgeOptions(config);
+  const authenticate = createAuthenticator(() => urls.accounts, config.internalSecret!);
+  // Key rotations on any accounts replica reach this gateway's cache through Redis; without it the cache expires on its own.
+  const bus = config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus();
+  bus.onRevokeKeys((id) => authenticate.forget?.(id));
   const running = await startGatewayServer(
     {
       gateway: createGateway({
         supergraphSdl,
-        authenticate: createAuthenticator(() => urls.accounts, config.internalSecret!),
+        authenticate,
+        ...edge,
         internalSecret: config.internalSecret!,
         introspection: config.introspection,
         logLevel: config.logLevel,
@@ -52,5 +60,12 @@ runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXC
     config.port,
     config.host,
   );
-  return running;
+  return {
+    ...running,
+    close: async () => {
+      await running.close();
+      await edge.rateLimiter.close();
+      await bus.close();
+    },
+  };
 });

@@ -10,6 +10,13 @@ import { logger } from "./logger";
 export interface EventBus {
   ring(marketplaceId: string): void;
   onRing(listener: (marketplaceId: string) => void): () => void;
+  /**
+   * "The API keys of this account changed": every gateway drops what it
+   * cached for the account. Resolves once the message is sent (delivered,
+   * for the local bus).
+   */
+  revokeKeys(principalId: string): Promise<void>;
+  onRevokeKeys(listener: (principalId: string) => void): () => void;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -24,12 +31,18 @@ export function createLocalBus(): EventBus {
       emitter.on("ring", listener);
       return () => emitter.off("ring", listener);
     },
+    revokeKeys: async (id) => void emitter.emit("revoke", id),
+    onRevokeKeys: (listener) => {
+      emitter.on("revoke", listener);
+      return () => emitter.off("revoke", listener);
+    },
     ping: async () => true,
     close: async () => void emitter.removeAllListeners(),
   };
 }
 
 const CHANNEL = "offergate:feed";
+const REVOCATIONS = "offergate:key-revocations";
 
 /** Across replicas: Redis pub/sub, one channel, a ring per marketplace id. */
 export async function createRedisBus(url: string): Promise<EventBus> {
@@ -37,14 +50,23 @@ export async function createRedisBus(url: string): Promise<EventBus> {
   const sub = new Redis(url, { lazyConnect: true });
   for (const client of [pub, sub]) client.on("error", (error) => logger.warn("redis error", { error: error.message }));
   await Promise.all([pub.connect(), sub.connect()]);
-  await sub.subscribe(CHANNEL);
+  await sub.subscribe(CHANNEL, REVOCATIONS);
   const local = createLocalBus();
-  sub.on("message", (_channel: string, id: string) => local.ring(id));
+  sub.on("message", (channel: string, id: string) => {
+    if (channel === REVOCATIONS) void local.revokeKeys(id);
+    else local.ring(id);
+  });
   return {
     ring: (id) => {
       pub.publish(CHANNEL, id).catch((error: Error) => logger.warn("redis publish failed", { error: error.message }));
     },
     onRing: local.onRing,
+    // This process's own listeners hear it at once; the others when Redis delivers it.
+    revokeKeys: async (id) => {
+      await local.revokeKeys(id);
+      await pub.publish(REVOCATIONS, id);
+    },
+    onRevokeKeys: local.onRevokeKeys,
     ping: async () => {
       try {
         return (await pub.ping()) === "PONG";
