@@ -40,6 +40,20 @@ export function principalFromHeader(header: string | string[] | undefined, secre
   return verdict.principal;
 }
 
+/** Where a WebSocket operation carries its principal: the operation's own headers, the connection's params, or the upgrade request. */
+function wsPrincipalHeader(
+  ctx: { connectionParams?: Readonly<Record<string, unknown>>; extra: { request: IncomingMessage } },
+  payload: { extensions?: Record<string, unknown> | null },
+): string | undefined {
+  const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
+  const perOperation = (payload.extensions?.headers as Record<string, unknown> | undefined)?.[PRINCIPAL_HEADER];
+  return (
+    (typeof perOperation === "string" ? perOperation : undefined) ??
+    (params[PRINCIPAL_HEADER] as string | undefined) ??
+    (ctx.extra.request.headers[PRINCIPAL_HEADER] as string | undefined)
+  );
+}
+
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -129,14 +143,14 @@ export async function startSubgraphServer<TContext extends BaseContext>(
       // The gateway multiplexes every client's subscriptions over one socket and
       // signs each operation's principal into `extensions.headers` (Hive's
       // propagateHeaders); a client of its own may sign its connection instead.
-      context: async (ctx, _id, payload) => {
-        const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
-        const perOperation = (payload.extensions?.headers as Record<string, unknown> | undefined)?.[PRINCIPAL_HEADER];
-        const header =
-          (typeof perOperation === "string" ? perOperation : undefined) ??
-          (params[PRINCIPAL_HEADER] as string | undefined) ??
-          (ctx.extra.request.headers[PRINCIPAL_HEADER] as string | undefined);
-        return createContext(principalFromHeader(header, internalSecret));
+      context: async (ctx, _id, payload) => createContext(principalFromHeader(wsPrincipalHeader(ctx, payload), internalSecret)),
+      // A forged or stale principal gets an error for that operation, with its
+      // code, rather than a dropped socket.
+      onSubscribe: (ctx, _id, payload) => {
+        if (!verifyPrincipal(wsPrincipalHeader(ctx, payload), internalSecret).ok) {
+          return [new GraphQLError("The request's principal could not be verified", { extensions: { code: "UNAUTHENTICATED" } })];
+        }
+        return undefined;
       },
       // Subscription results get the same error codes and masking as HTTP ones.
       onNext: (_ctx, _id, _payload, _args, result) =>
