@@ -5,6 +5,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { Registry } from "prom-client";
 import { dbRegistry } from "../shared/db-metrics";
+import { feedRegistry } from "../shared/feed-metrics";
 import { logger } from "../shared/logger";
 import type { Gateway } from "./gateway";
 import type { Metrics } from "./metrics";
@@ -78,7 +79,7 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
       }
       case "/metrics":
         res.writeHead(200, { "content-type": metrics.registry.contentType });
-        res.end(await Registry.merge([metrics.registry, dbRegistry]).metrics());
+        res.end(await Registry.merge([metrics.registry, dbRegistry, feedRegistry]).metrics());
         return "metrics";
       case "/graphql": {
         if (req.method === "POST") {

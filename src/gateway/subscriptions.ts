@@ -3,6 +3,7 @@ import { createGraphQLError, isAsyncIterable, type ExecutionRequest, type Execut
 import { print, type GraphQLError, type GraphQLFormattedError } from "graphql";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
+import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../shared/feed-metrics";
 
 export interface SubscriptionLimits {
   /** Results one subscription may hold at the gateway before it stops reading from its subgraph. */
@@ -53,6 +54,7 @@ function subscribeUpstream(
     wake = null;
   };
 
+  gatewaySubscriptions.inc();
   const client = createClient({
     url,
     webSocketImpl: WebSocket,
@@ -64,8 +66,12 @@ function subscribeUpstream(
   const finish = (why?: Interruption) => {
     if (finished) return;
     finished = true;
+    gatewaySubscriptions.dec();
+    if (why) gatewaySubscriptionsEnded.inc({ reason: why.reason });
     clearInterval(watchdog);
     request.signal?.removeEventListener("abort", onAbort);
+    // A paused socket would never read the subgraph's close frame, and hold its server's shutdown for 30 s.
+    if (paused) socket?.resume();
     unsubscribe();
     void client.dispose();
     if (why) interrupt(why);
@@ -80,6 +86,7 @@ function subscribeUpstream(
     },
     {
       next: (result) => {
+        if (finished) return; // cut off: what still arrives is the client's to re-read from its cursor
         // Plain JSON errors would be masked by the gateway; GraphQLErrors keep their codes.
         buffer.push({ ...result, errors: result.errors?.map(toGraphQLError) } as ExecutionResult);
         if (buffer.length >= limits.maxBuffered && !paused && socket) {

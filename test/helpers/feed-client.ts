@@ -116,3 +116,12 @@ export function subscribe<TData extends Record<string, unknown>, TVariables exte
     close: () => client.dispose() as Promise<void>,
   };
 }
+
+/** One sample of a Prometheus metric on the gateway's `/metrics` (0 when absent), e.g. `metric(origin, "x_total", 'reason="A"')`. */
+export async function metric(origin: string, name: string, labels = ""): Promise<number> {
+  const response = await fetch(`${origin}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  const body = await response.text();
+  const escaped = `${name}${labels ? `{${labels}}` : ""}`.replace(/[{}()[\]\\.+*?^$|]/g, "\\$&");
+  const match = new RegExp(`^${escaped} (\\S+)$`, "m").exec(body);
+  return Number(match?.[1] ?? 0);
+}

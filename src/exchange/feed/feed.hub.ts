@@ -1,4 +1,5 @@
 import type { EventBus } from "../../shared/bus";
+import { feedLogReads, feedQueueOverflows, feedSubscribers } from "../../shared/feed-metrics";
 import { logger } from "../../shared/logger";
 import type { FeedEventRecord } from "./feed.model";
 
@@ -118,6 +119,7 @@ class Channel {
         for (;;) {
           const rows = await this.log.after(this.marketplaceId, this.head, this.options.batch);
           this.hub.counters.hubReads++;
+          feedLogReads.inc({ reader: "hub" });
           this.lastReadAt = Date.now();
           if (rows.length > 0) {
             this.head = rows.at(-1)!.seq;
@@ -141,6 +143,7 @@ class Channel {
       subscriber.queue = [];
       this.leave(subscriber);
       this.hub.counters.overflows++;
+      feedQueueOverflows.inc();
     }
     subscriber.notify();
   }
@@ -220,12 +223,14 @@ export class FeedHub {
   stream(marketplaceId: string, afterSeq: number): AsyncIterableIterator<FeedEventRecord> {
     const channel = this.acquire(marketplaceId);
     const subscriber = new Subscriber(afterSeq);
+    feedSubscribers.inc();
     let caughtUp: FeedEventRecord[] = [];
     let closed = false;
     const done = { value: undefined, done: true } as const;
     const close = () => {
       if (closed) return;
       closed = true;
+      feedSubscribers.dec();
       channel.leave(subscriber);
       this.release(channel);
       subscriber.notify();
@@ -246,6 +251,7 @@ export class FeedHub {
         } else {
           const rows = await this.log.after(marketplaceId, subscriber.cursor, this.options.batch);
           this.counters.catchUpReads++;
+          feedLogReads.inc({ reader: "catch_up" });
           caughtUp = rows.filter((r) => r.seq > subscriber.cursor);
           // The channel's head is never past the log's end; should it be, waiting live loses nothing.
           if (caughtUp.length === 0) channel.join(subscriber);

@@ -1,0 +1,40 @@
+import { Counter, Gauge, Registry } from "prom-client";
+
+/**
+ * The feed's live side, for `/metrics`: the exchange's subscribers and the
+ * log reads that serve them, and the gateway's subscriptions and the slow
+ * clients it cut off. Process-wide, like the database counters.
+ */
+export const feedRegistry = new Registry();
+
+export const feedSubscribers = new Gauge({
+  name: "offergate_feed_subscribers",
+  help: "offerFeed subscribers served by this process's exchange",
+  registers: [feedRegistry],
+});
+
+export const feedLogReads = new Counter({
+  name: "offergate_feed_log_reads_total",
+  help: "Reads of the feed log for subscribers: by the per-marketplace hub (one per ring), or by a subscriber catching up on its own",
+  labelNames: ["reader"] as const,
+  registers: [feedRegistry],
+});
+
+export const feedQueueOverflows = new Counter({
+  name: "offergate_feed_queue_overflows_total",
+  help: "Live subscribers that fell too far behind the hub and went back to reading the log themselves",
+  registers: [feedRegistry],
+});
+
+export const gatewaySubscriptions = new Gauge({
+  name: "offergate_gateway_subscriptions",
+  help: "Subscriptions open through this gateway",
+  registers: [feedRegistry],
+});
+
+export const gatewaySubscriptionsEnded = new Counter({
+  name: "offergate_gateway_subscriptions_interrupted_total",
+  help: "Subscriptions the gateway ended early, by reason (SLOW_CONSUMER, UPSTREAM_CLOSED)",
+  labelNames: ["reason"] as const,
+  registers: [feedRegistry],
+});
