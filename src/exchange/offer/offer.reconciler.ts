@@ -26,6 +26,8 @@ interface Facts {
 
 const MAX_ATTEMPTS = 100;
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const visible = (o: Pick<OfferRecord, keyof VisibleState>): VisibleState => ({
   status: o.status,
   price: o.price,
@@ -165,6 +167,9 @@ export class OfferReconciler {
       const won = await this.offers.compareAndSet(writes);
       for (const w of writes) if (won.has(w.id)) written.set(w.id, w.result);
       pending = writes.filter((w) => !won.has(w.id)).map((w) => w.id);
+      // Lost to a concurrent writer: step back a little, at random, so that
+      // writers contending for the same offers do not keep colliding.
+      if (pending.length > 0) await sleep(Math.random() * Math.min(50, 2 ** attempt));
     }
     return written;
   }
