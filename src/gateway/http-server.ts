@@ -65,6 +65,9 @@ const SIMPLE_CONTENT_TYPE = /^\s*(application\/x-www-form-urlencoded|multipart\/
  */
 export async function startGatewayServer(options: GatewayServerOptions, port: number, host: string): Promise<RunningGateway> {
   const { gateway, metrics } = options;
+  // The runtime loads the supergraph on its first HTTP request: a WebSocket
+  // operation that came first would meet no schema ("Expected null to be a GraphQL schema").
+  await gateway.getSchema();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<string> => {
     const path = (req.url ?? "/").split("?")[0];
