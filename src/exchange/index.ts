@@ -66,7 +66,7 @@ export async function createExchangeSubgraph(
     internalSecret: deps.internalSecret,
   });
 
-  const feed = new FeedService(offers, new FeedRepository(models.feed), deps.bus, { pollMs: deps.feedPollMs });
+  const feed = new FeedService(offers, new FeedRepository(models.feed), deps.bus, directory, { pollMs: deps.feedPollMs });
   const reconciler = new OfferReconciler(offers, stock, routes, settings);
   const forwarding = new ForwardingService(offers, routes, settings, stock, reconciler, directory, deps.maxForwardDepth);
   const propagation = new OfferPropagation(reconciler, forwarding, feed);

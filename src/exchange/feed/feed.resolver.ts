@@ -30,7 +30,7 @@ class OfferFeedArgs {
 export class FeedResolver {
   @Query(() => OfferEventConnection, { description: "Private: that marketplace or an admin." })
   async offerEvents(@Args() args: OfferEventsArgs, @Ctx() ctx: ExchangeContext) {
-    ctx.services.feed.authorize(ctx.principal, args.marketplaceId);
+    await ctx.services.feed.authorize(ctx.principal, args.marketplaceId);
     const { events, hasNextPage } = await ctx.services.feed.page(args.marketplaceId, args.after, args.first);
     const edges = events.map((e) => ({ cursor: encodeFeedCursor(e.seq), node: e }));
     return { edges, pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? args.after ?? null } };
@@ -41,7 +41,7 @@ export class FeedResolver {
     subscribe: async ({ args, context }) => {
       const { marketplaceId, after } = args as OfferFeedArgs;
       const ctx = context as ExchangeContext;
-      ctx.services.feed.authorize(ctx.principal, marketplaceId);
+      await ctx.services.feed.authorize(ctx.principal, marketplaceId);
       return ctx.services.feed.stream(marketplaceId, after);
     },
   })

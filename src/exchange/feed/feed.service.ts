@@ -3,6 +3,7 @@ import type { EventBus } from "../../shared/bus";
 import { BadUserInputError } from "../../shared/errors";
 import { logger } from "../../shared/logger";
 import type { Principal } from "../../shared/principal";
+import type { EntityDirectory } from "../directory/entity-directory";
 import type { OfferRecord } from "../offer/offer.model";
 import type { OfferRepository } from "../offer/offer.repository";
 import { decodeFeedCursor, encodeFeedCursor } from "./feed.cursor";
@@ -29,6 +30,7 @@ export class FeedService {
     private readonly offers: OfferRepository,
     private readonly feed: FeedRepository,
     private readonly bus: EventBus,
+    private readonly directory: Pick<EntityDirectory, "require">,
     hubOptions: FeedHubOptions = {},
   ) {
     this.hub = new FeedHub(feed, bus, hubOptions);
@@ -89,8 +91,10 @@ export class FeedService {
     return () => clearInterval(timer);
   }
 
-  authorize(principal: Principal | null, marketplaceId: string): void {
+  /** That marketplace or an admin; for the admin, an id that is no marketplace is NOT_FOUND (a marketplace's key proves its own). */
+  async authorize(principal: Principal | null, marketplaceId: string): Promise<void> {
     requireAdminOr(principal, { kind: "MARKETPLACE", id: marketplaceId });
+    if (principal?.kind === "ADMIN") await this.directory.require("Marketplace", marketplaceId);
   }
 
   /** The events after `after` (a cursor, "" or null: from the first), in feed order. */
