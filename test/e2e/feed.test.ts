@@ -105,7 +105,7 @@ describe("offerFeed through the gateway", () => {
     await Promise.all([fromStart.close(), liveOnly.close()]);
   });
 
-  it("only the marketplace itself or an admin may read a feed, over WebSocket and HTTP", async () => {
+  it("only the marketplace itself or an admin may read a feed, over WebSocket and HTTP; unknown ids are NOT_FOUND", async () => {
     const { w, m, key } = await listedOffer();
     const other = await buildWorld(og.admin, 1);
     const cases: [string, string | undefined, string][] = [
@@ -128,10 +128,33 @@ describe("offerFeed through the gateway", () => {
       expect(sub.errors).toEqual([]);
       await sub.close();
     }
+    // The admin may read any feed, but an id that is no marketplace is NOT_FOUND, not an empty feed.
+    for (const marketplaceId of ["mkt_000000000000000000000000", w.sellerId]) {
+      const sub = subscribe(og.url, og.adminApiKey, FeedSubscriptionDocument, { marketplaceId, after: "" });
+      await sub.waitForEnd();
+      expect(sub.errors.map((e) => e.extensions?.code)).toEqual(["NOT_FOUND"]);
+      await sub.close();
+      expect(errorCodes(await og.admin.execute(FeedPageDocument, { marketplaceId }))).toEqual(["NOT_FOUND"]);
+    }
     const badCursor = subscribe(og.url, key, FeedSubscriptionDocument, { marketplaceId: m, after: "not-a-cursor" });
     await badCursor.waitForEnd();
     expect(badCursor.errors.map((e) => e.extensions?.code)).toEqual(["BAD_USER_INPUT"]);
     await badCursor.close();
+  });
+});
+
+describe("a fresh gateway", () => {
+  it("serves a subscription that is its very first operation", async () => {
+    const { m, key } = await listedOffer();
+    const fresh = await startTestOffergate({ MONGODB_URI: og.app.mongoUri, ADMIN_API_KEY: og.adminApiKey });
+    try {
+      const sub = subscribe(fresh.url, key, FeedSubscriptionDocument, { marketplaceId: m, after: "" });
+      expect((await sub.waitForEvents(1)).map((e) => e.type)).toEqual(["ELIGIBLE"]);
+      expect(sub.errors).toEqual([]);
+      await sub.close();
+    } finally {
+      await fresh.close();
+    }
   });
 });
 
