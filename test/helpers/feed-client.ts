@@ -47,6 +47,7 @@ export function subscribe<TData extends Record<string, unknown>, TVariables exte
   apiKey: string | undefined,
   document: TypedDocumentNode<TData, TVariables>,
   variables: TVariables,
+  onEvent?: (event: TData[keyof TData]) => void,
 ): FeedSubscriber<TData[keyof TData]> {
   let openSocket: WebSocket | undefined;
   const client = createClient({
@@ -67,7 +68,11 @@ export function subscribe<TData extends Record<string, unknown>, TVariables exte
     {
       next: (result) => {
         if (result.errors) errors.push(...result.errors);
-        if (result.data) events.push(Object.values(result.data)[0] as TData[keyof TData]);
+        if (result.data) {
+          const event = Object.values(result.data)[0] as TData[keyof TData];
+          events.push(event);
+          onEvent?.(event);
+        }
         changed();
       },
       error: (error) => {
