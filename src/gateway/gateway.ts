@@ -6,6 +6,7 @@ import { PRINCIPAL_HEADER, signPrincipal, type Principal } from "../shared/princ
 import { bearerKey, type Authenticator } from "./authenticate";
 import { useContractErrorCodes } from "./error-codes";
 import { useFieldSuggestions, useQueryLimits, type QueryLimits } from "./limits";
+import { maskGatewayError } from "./mask-errors";
 import { clientAddress, rateLimited, type RateLimiter } from "./rate-limit";
 import { DEFAULT_SUBSCRIPTION_LIMITS, useSubscriptions, type SubscriptionLimits } from "./subscriptions";
 
@@ -96,7 +97,8 @@ export function createGateway(options: GatewayOptions) {
     graphqlEndpoint: "/graphql",
     landingPage: false,
     graphiql: false,
-    maskedErrors: true,
+    // A subgraph that cannot be reached is SERVICE_UNAVAILABLE; other internals are masked, never with a stack.
+    maskedErrors: { maskError: maskGatewayError, isDev: false },
     batching: options.maxBatch ? { limit: options.maxBatch } : false,
     disableIntrospection: options.introspection ? undefined : { disableIf: () => true },
     propagateHeaders: {
