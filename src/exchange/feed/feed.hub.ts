@@ -97,9 +97,11 @@ class Channel {
       },
     );
     this.ready.catch(() => undefined);
+    // Checked every quarter period, a read after 3/4 of one idle period: never more than pollMs apart.
+    const tick = Math.max(5, Math.floor(options.pollMs / 4));
     this.timer = setInterval(() => {
-      if (Date.now() - this.lastReadAt >= options.pollMs) this.ring();
-    }, Math.max(10, Math.floor(options.pollMs / 2)));
+      if (Date.now() - this.lastReadAt >= options.pollMs - tick) this.ring();
+    }, tick);
     this.timer.unref();
   }
 
