@@ -127,6 +127,8 @@ export function useQueryLimits(limits: QueryLimits): GatewayPlugin[] {
       if (error instanceof GraphQLError && /Token limit/.test(error.message)) {
         throw tooComplex(`The query has more than ${limits.maxTokens} tokens`);
       }
+      // The parser recurses once per nesting level: thousands of them overflow the stack.
+      if (error instanceof RangeError) throw tooComplex("The query nests too deeply to parse");
       throw error;
     }
   };

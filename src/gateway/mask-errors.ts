@@ -6,6 +6,15 @@ import { logger } from "../shared/logger";
 const UNREACHABLE_CODES = new Set(["SUBREQUEST_HTTP_ERROR", "DOWNSTREAM_SERVICE_ERROR", "TIMEOUT_ERROR", "UPSTREAM_TIMEOUT"]);
 /** Network failures of a subgraph request: refused, reset, timed out. */
 const UNREACHABLE = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|UND_ERR|socket hang up|fetch failed|other side closed|TimeoutError|timed out/i;
+/** The engine's codes for a request the client got wrong (yoga, envelop, the Hive runtime). */
+const ENGINE_CLIENT_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+]);
 /** Extensions that describe our internals (which subgraph, the request sent to it, stacks): never for clients. */
 const INTERNAL_EXTENSIONS = ["request", "response", "serviceName", "subgraph", "stacktrace", "exception", "originalError", "unexpected"];
 
@@ -39,9 +48,11 @@ export function maskGatewayError(error: unknown, _message: string): Error {
     return unavailable(graphQLError?.path);
   }
   const deliberate = graphQLError && (!graphQLError.originalError || graphQLError.originalError instanceof GraphQLError);
-  if (deliberate && (clientCode || code === undefined || (typeof code === "string" && code.startsWith("GRAPHQL_")) || code === "BAD_REQUEST")) {
-    const extensions = { ...graphQLError.extensions };
+  const engineClientCode = typeof code === "string" && ENGINE_CLIENT_CODES.has(code);
+  if (deliberate && (clientCode || engineClientCode || code === undefined)) {
+    const extensions: Record<string, unknown> = { ...graphQLError.extensions };
     for (const key of INTERNAL_EXTENSIONS) delete extensions[key];
+    if (engineClientCode) extensions.code = "BAD_USER_INPUT";
     return new GraphQLError(graphQLError.message, {
       nodes: graphQLError.nodes,
       source: graphQLError.source,
