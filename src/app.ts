@@ -15,6 +15,7 @@ import { composeSupergraph, subgraphSdl } from "./shared/federation";
 import { logger } from "./shared/logger";
 import { connectMongo, pingMongo } from "./shared/mongo";
 import { startSubgraphServer, type RunningSubgraph } from "./shared/subgraph-server";
+import type { LocalSubgraph } from "./gateway/in-process";
 
 export interface Offergate {
   url: string;
@@ -22,8 +23,21 @@ export interface Offergate {
   adminApiKey: string;
   mongoUri: string;
   subgraphs: Record<string, RunningSubgraph>;
+  /** The same subgraphs as the gateway calls them in-process: schema and per-request context. */
+  local: Record<string, LocalSubgraph>;
   gateway: RunningGateway;
   close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /**
+   * How the gateway reaches the subgraphs for queries and mutations:
+   * "in-process" (default) calls their schemas directly, "http" goes over
+   * loopback as separate processes do. Subscriptions always use WebSockets.
+   */
+  subgraphTransport?: "in-process" | "http";
+  /** The gateway's query planner (default "rust"). */
+  queryPlanner?: "rust" | "javascript";
 }
 
 /**
@@ -31,7 +45,7 @@ export interface Offergate {
  * supergraph composed from their live SDL, and the gateway on `config.port`.
  * Without MONGODB_URI it starts an embedded MongoDB server and stops it on close.
  */
-export async function startOffergate(config: Config): Promise<Offergate> {
+export async function startOffergate(config: Config, options: StartOptions = {}): Promise<Offergate> {
   const adminApiKey = config.adminApiKey ?? `og_admin_${randomBytes(24).toString("base64url")}`;
   const internalSecret = config.internalSecret ?? randomBytes(32).toString("base64url");
   let embedded: EmbeddedMongo | undefined;
@@ -45,24 +59,25 @@ export async function startOffergate(config: Config): Promise<Offergate> {
     return c;
   };
   const subgraphs: Record<string, RunningSubgraph> = {};
+  const local: Record<string, LocalSubgraph> = {};
+  const serve = async (subgraph: Parameters<typeof startSubgraphServer>[0]) => {
+    local[subgraph.name] = subgraph;
+    return startSubgraphServer(subgraph, 0);
+  };
   let bus: EventBus | undefined;
   let stopExchange: (() => void) | undefined;
   const edge = edgeOptions(config);
   try {
     bus = config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus();
-    subgraphs.accounts = await startSubgraphServer(
+    subgraphs.accounts = await serve(
       await createAccountsSubgraph({
         connection: await connect("accounts"),
         adminApiKey,
         internalSecret,
         revokeKeys: (id) => bus!.revokeKeys(id),
       }),
-      0,
     );
-    subgraphs.catalog = await startSubgraphServer(
-      await createCatalogSubgraph({ connection: await connect("catalog"), internalSecret }),
-      0,
-    );
+    subgraphs.catalog = await serve(await createCatalogSubgraph({ connection: await connect("catalog"), internalSecret }));
     const exchange = await createExchangeSubgraph({
       connection: await connect("exchange"),
       bus,
@@ -74,7 +89,7 @@ export async function startOffergate(config: Config): Promise<Offergate> {
       catalogUrl: () => subgraphs.catalog!.url,
     });
     stopExchange = exchange.stop;
-    subgraphs.exchange = await startSubgraphServer(exchange, 0);
+    subgraphs.exchange = await serve(exchange);
     const { supergraphSdl } = composeSupergraph(
       Object.values(subgraphs).map((s) => ({ name: s.name, url: s.url, sdl: subgraphSdl(s.schema) })),
     );
@@ -92,6 +107,8 @@ export async function startOffergate(config: Config): Promise<Offergate> {
           introspection: config.introspection,
           logLevel: config.logLevel,
           subscriptions: { maxBuffered: config.limits.subscriptionBuffer, stallMs: config.limits.subscriptionStallMs },
+          inProcess: options.subgraphTransport === "http" ? undefined : local,
+          queryPlanner: options.queryPlanner,
         }),
         metrics,
         ready: async () => (await Promise.all([...connections.map((c) => pingMongo(c)), bus!.ping()])).every(Boolean),
@@ -106,6 +123,7 @@ export async function startOffergate(config: Config): Promise<Offergate> {
       adminApiKey,
       mongoUri,
       subgraphs,
+      local,
       gateway,
       close: async () => {
         await gateway.close();

@@ -5,6 +5,7 @@ import { DomainError } from "../shared/errors";
 import { PRINCIPAL_HEADER, signPrincipal, type Principal } from "../shared/principal";
 import { bearerKey, type Authenticator } from "./authenticate";
 import { useContractErrorCodes } from "./error-codes";
+import { useInProcessSubgraphs, type LocalSubgraph } from "./in-process";
 import { useFieldSuggestions, useQueryLimits, type QueryLimits } from "./limits";
 import { maskGatewayError } from "./mask-errors";
 import { clientAddress, rateLimited, type RateLimiter } from "./rate-limit";
@@ -28,6 +29,10 @@ export interface GatewayOptions {
   rateLimiter?: RateLimiter;
   /** Take the client's address from X-Forwarded-For (behind a trusted reverse proxy). */
   trustProxy?: boolean;
+  /** Subgraphs in this process, by name: queries and mutations call them directly instead of over HTTP. */
+  inProcess?: Record<string, LocalSubgraph>;
+  /** "rust" (default): @graphql-hive/router-runtime; "javascript": the runtime's own planner (kept for the bench). */
+  queryPlanner?: "rust" | "javascript";
 }
 
 export interface GatewayContext {
@@ -92,7 +97,7 @@ export function createGateway(options: GatewayOptions) {
   const { internalSecret } = options;
   return createGatewayRuntime<GatewayContext>({
     supergraph: options.supergraphSdl,
-    unifiedGraphHandler,
+    ...(options.queryPlanner === "javascript" ? {} : { unifiedGraphHandler }),
     logging: options.logLevel === "debug" ? "debug" : "error",
     graphqlEndpoint: "/graphql",
     landingPage: false,
@@ -115,6 +120,7 @@ export function createGateway(options: GatewayOptions) {
       useAuthentication(options.authenticate, options.rateLimiter, options.trustProxy),
       useContractErrorCodes(),
       useSubscriptions(options.subscriptions ?? DEFAULT_SUBSCRIPTION_LIMITS),
+      ...(options.inProcess ? [useInProcessSubgraphs(options.inProcess, internalSecret)] : []),
     ],
   });
 }

@@ -1,0 +1,73 @@
+import type { GatewayPlugin } from "@graphql-hive/gateway-runtime";
+import { createGraphQLError, type ExecutionRequest, type ExecutionResult } from "@graphql-tools/utils";
+import { execute, GraphQLError, type GraphQLSchema } from "graphql";
+import { formatError } from "../shared/errors";
+import { PRINCIPAL_HEADER, type Principal } from "../shared/principal";
+import { principalFromHeader } from "../shared/subgraph-server";
+
+/** A subgraph that runs in the gateway's own process: its schema and its per-request context. */
+export interface LocalSubgraph {
+  schema: GraphQLSchema;
+  createContext(principal: Principal | null): unknown;
+}
+
+/** Formatted as the subgraph's server formats errors, then made GraphQLErrors again so that the gateway keeps their codes. */
+const asGatewayError = (error: GraphQLError) => {
+  const formatted = formatError(error.toJSON(), error);
+  return createGraphQLError(formatted.message, { path: formatted.path, extensions: formatted.extensions });
+};
+
+/**
+ * Executes a query or mutation plan step on a subgraph's schema in this
+ * process, as its HTTP server would but without the loopback request and the
+ * JSON in between: the principal still arrives signed (in
+ * `extensions.headers`, where `propagateHeaders` puts it) and is verified,
+ * the context is the subgraph's own, and errors leave formatted by the
+ * subgraph's `formatError`. Documents come from the query planner, built
+ * against the supergraph, so they are not validated again.
+ */
+export function inProcessExecutor(subgraph: LocalSubgraph, internalSecret: string) {
+  return async (request: ExecutionRequest): Promise<ExecutionResult> => {
+    const signed = (request.extensions?.headers as Record<string, unknown> | undefined)?.[PRINCIPAL_HEADER];
+    let principal: Principal | null;
+    try {
+      principal = principalFromHeader(typeof signed === "string" ? signed : undefined, internalSecret);
+    } catch (error) {
+      return { errors: [asGatewayError(error as GraphQLError)] };
+    }
+    const result = await execute({
+      schema: subgraph.schema,
+      document: request.document,
+      variableValues: request.variables,
+      operationName: request.operationName,
+      contextValue: await subgraph.createContext(principal),
+    });
+    if (!result.errors) return result;
+    // No data at all: the request itself was refused (variable coercion), the client's input.
+    const requestError = !("data" in result);
+    const errors = result.errors.map((e) =>
+      requestError && e.extensions?.code === undefined
+        ? new GraphQLError(e.message, { path: e.path, originalError: e.originalError, extensions: { code: "BAD_USER_INPUT" } })
+        : e,
+    );
+    return { ...result, errors: errors.map(asGatewayError) };
+  };
+}
+
+/**
+ * In the embedded mode, queries and mutations reach the subgraphs that share
+ * the gateway's process by a function call instead of HTTP over loopback
+ * (docs/benchmarks.md has the difference). Subscriptions are left to the
+ * WebSocket transport (./subscriptions.ts): they keep their socket, buffering
+ * and backpressure.
+ */
+export function useInProcessSubgraphs(subgraphs: Record<string, LocalSubgraph>, internalSecret: string): GatewayPlugin {
+  const executors = new Map(Object.entries(subgraphs).map(([name, s]) => [name, inProcessExecutor(s, internalSecret)]));
+  return {
+    onSubgraphExecute({ subgraphName, executionRequest, setExecutor }) {
+      if (executionRequest.operationType === "subscription") return;
+      const executor = executors.get(subgraphName);
+      if (executor) setExecutor(executor);
+    },
+  };
+}
