@@ -1,0 +1,79 @@
+/**
+ * The load generator, always run as its own process (bench/lib/load.ts starts
+ * it) so that it never shares an event loop with what it measures. It reads a
+ * spec file, warms up, prints `MEASURE` when the measured run starts and then
+ * one line of JSON with the result.
+ */
+import autocannon from "autocannon";
+import { readFileSync } from "node:fs";
+
+export interface LoadSpec {
+  url: string;
+  connections: number;
+  warmupSeconds: number;
+  seconds: number;
+  headers?: Record<string, string>;
+  /** JSON bodies, sent in turn (each connection takes the next one). */
+  bodies: string[];
+}
+
+export interface LoadResult {
+  requests: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  /** Non-2xx responses, transport errors, timeouts and responses that carry GraphQL errors. */
+  failures: number;
+  sampleFailure?: string;
+}
+
+async function run(spec: LoadSpec, seconds: number): Promise<LoadResult> {
+  let next = 0;
+  let sampleFailure: string | undefined;
+  const result = await autocannon({
+    url: spec.url,
+    connections: spec.connections,
+    duration: seconds,
+    timeout: 30,
+    method: "POST",
+    headers: { "content-type": "application/json", ...spec.headers },
+    requests: [
+      {
+        setupRequest: (req) => ({ ...req, body: spec.bodies[next++ % spec.bodies.length] }),
+      },
+    ],
+    verifyBody: (raw) => {
+      const body = String(raw ?? "");
+      const ok = !body.includes('"errors"');
+      if (!ok && !sampleFailure) sampleFailure = body.slice(0, 400);
+      return ok;
+    },
+  });
+  const failures = result.non2xx + result.errors + result.timeouts + (result.mismatches ?? 0);
+  const requests = result.requests.total;
+  return {
+    requests,
+    seconds: result.duration,
+    rps: requests / result.duration,
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    failures,
+    sampleFailure,
+  };
+}
+
+async function main() {
+  const spec = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as LoadSpec;
+  if (spec.warmupSeconds > 0) await run(spec, spec.warmupSeconds);
+  process.stdout.write("MEASURE\n");
+  const result = await run(spec, spec.seconds);
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
