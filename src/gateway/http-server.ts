@@ -125,7 +125,8 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
       });
   });
 
-  const wss = new WebSocketServer({ server, path: "/graphql" });
+  // A WebSocket message is held to the same size as an HTTP body (ws would take 100 MiB).
+  const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: options.maxBodyBytes });
   const wsServer = useServer(
     getGraphQLWSOptions<Record<string, unknown>, { request: IncomingMessage }>(gateway, (ctx) => {
       metrics.wsConnections.inc();

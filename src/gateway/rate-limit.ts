@@ -48,13 +48,17 @@ return n`;
  * letting it through uncounted.
  */
 export function createRedisRateLimiter(url: string, limit: number, windowMs = WINDOW_MS): RateLimiter {
-  const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 });
+  // Commands wait for the first connection (so that a new replica counts in Redis from its first request),
+  // but never long: a Redis that is down or slow makes the replica count locally.
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 500 });
   redis.on("error", (error) => logger.warn("rate limiter: redis error", { error: error.message }));
   const fallback = createLocalRateLimiter(limit, windowMs);
   return {
     async hit(bucket) {
       const now = Date.now();
       const window = Math.floor(now / windowMs);
+      // Connected, or connecting for the first time: ask Redis. Reconnecting after a loss: do not wait for it.
+      if (redis.status !== "ready" && redis.status !== "connecting" && redis.status !== "connect") return fallback.hit(bucket);
       try {
         const n = (await redis.eval(HIT, 1, `offergate:rate:${window}:${bucket}`, String(windowMs + 1_000))) as number;
         return { allowed: n <= limit, retryAfterMs: (window + 1) * windowMs - now };

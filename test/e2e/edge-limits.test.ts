@@ -279,3 +279,41 @@ describe("in production (NODE_ENV=production)", () => {
     }
   });
 });
+
+describe("over the WebSocket", () => {
+  it("the query limits hold for subscriptions too, and a message over MAX_BODY_BYTES closes the socket", async () => {
+    const { createClient } = await import("graphql-ws");
+    const { default: WebSocket } = await import("ws");
+    const market = await createMarketplace(og.admin);
+    const run = (query: string) =>
+      new Promise<{ codes: unknown[]; closed?: number }>((resolve) => {
+        const codes: unknown[] = [];
+        const client = createClient({
+          url: og.url.replace(/^http/, "ws"),
+          webSocketImpl: WebSocket,
+          retryAttempts: 0,
+          connectionParams: { authorization: `Bearer ${market.apiKey}` },
+          on: { closed: (event) => resolve({ codes, closed: (event as { code: number }).code }) },
+        });
+        client.subscribe(
+          { query, variables: { m: market.marketplace.id } },
+          {
+            next: (r) => void codes.push(...(r.errors ?? []).map((e) => e.extensions?.code)),
+            error: (e) => {
+              if (Array.isArray(e)) codes.push(...e.map((x: { extensions?: { code?: string } }) => x.extensions?.code));
+              void client.dispose();
+              resolve({ codes });
+            },
+            complete: () => {
+              void client.dispose();
+              resolve({ codes });
+            },
+          },
+        );
+      });
+    const deep = `subscription ($m: ID!) { offerFeed(marketplaceId: $m) { offer { forwards { forwards { forwards { forwards { forwards { id } } } } } } } }`;
+    expect((await run(deep)).codes).toEqual(["QUERY_TOO_COMPLEX"]);
+    const huge = `subscription ($m: ID!) { offerFeed(marketplaceId: $m) { cursor } } # ${"x".repeat(30_000)}`;
+    expect((await run(huge)).closed).toBe(1009);
+  });
+});
