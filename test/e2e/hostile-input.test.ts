@@ -184,7 +184,7 @@ async function send(h: Hostile, apiKey?: string): Promise<Outcome> {
       accept: "application/graphql-response+json, application/json",
       ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
     },
-    body: h.body,
+    body: typeof h.body === "string" ? h.body : Buffer.from(h.body),
     signal: AbortSignal.timeout(30_000),
   });
   const text = await response.text();
