@@ -162,13 +162,22 @@ function cursorOf(result: ExecutionResult): string | undefined {
 }
 
 /**
- * Ends a client's subscription with one last result when it was interrupted:
- * a GraphQL error whose `extensions.resumeAfter` is the cursor of the last
- * event this client was sent (null if none), to pass back as `after`. A plain
- * iterator, not an async generator, so that `return()` takes effect at once
- * even while it waits for the next result.
+ * What the client receives of a subscription, made right:
+ *
+ * - The Rust planner's runtime (router-runtime 1.4.23) keeps one execution
+ *   context for all the events of a subscription: its `errors` array only
+ *   grows, so one failed entity fetch would ride along with every later
+ *   event, and an event whose root fetch failed would come with the previous
+ *   event's data again (a duplicate cursor). Each result here carries only
+ *   its own errors, and never repeats the last event's cursor.
+ * - When the subscription was interrupted, it ends with one last result: a
+ *   GraphQL error whose `extensions.resumeAfter` is the cursor of the last
+ *   event this client was sent (null if none), to pass back as `after`.
+ *
+ * A plain iterator, not an async generator, so that `return()` takes effect
+ * at once even while it waits for the next result.
  */
-function endWithInterruption(
+function clientResults(
   results: AsyncIterable<ExecutionResult>,
   interruption: () => Interruption | undefined,
 ): AsyncIterableIterator<ExecutionResult> {
@@ -176,14 +185,30 @@ function endWithInterruption(
   const done = { value: undefined, done: true } as const;
   let resumeAfter: string | null = null;
   let ended = false;
+  let errorsSeen: { list: readonly unknown[]; length: number } | null = null;
+
+  const own = (result: ExecutionResult): ExecutionResult | null => {
+    let errors = result.errors;
+    if (errors && errorsSeen?.list === errors) errors = errors.slice(errorsSeen.length);
+    if (result.errors) errorsSeen = { list: result.errors, length: result.errors.length };
+    const cursor = cursorOf(result);
+    const stale = cursor !== undefined && cursor === resumeAfter;
+    if (stale && !errors?.length) return null;
+    if (!stale && errors === result.errors) return result;
+    return { ...result, data: stale ? null : result.data, errors: errors?.length ? errors : undefined };
+  };
+
   return {
     async next() {
-      if (ended) return done;
-      const step = await inner.next();
-      if (!step.done) {
-        resumeAfter = cursorOf(step.value) ?? resumeAfter;
-        return step;
+      while (!ended) {
+        const step = await inner.next();
+        if (step.done) break;
+        const value = own(step.value);
+        if (!value) continue;
+        resumeAfter = cursorOf(value) ?? resumeAfter;
+        return { value, done: false };
       }
+      if (ended) return done;
       ended = true;
       const why = interruption();
       if (!why) return done;
@@ -228,7 +253,7 @@ export function useSubscriptions(limits: SubscriptionLimits = DEFAULT_SUBSCRIPTI
       const context = args.contextValue as object;
       return {
         onSubscribeResult({ result, setResult }) {
-          if (isAsyncIterable(result)) setResult(endWithInterruption(result, () => interruptions.get(context)));
+          if (isAsyncIterable(result)) setResult(clientResults(result, () => interruptions.get(context)));
         },
       };
     },

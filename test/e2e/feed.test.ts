@@ -1,3 +1,4 @@
+import mongoose from "mongoose";
 import { FeedPageDocument, FeedSubscriptionDocument, FeedSubscriptionWithOfferDocument, WithdrawOfferDocument } from "../generated/graphql";
 import { buildWorld, type World } from "../helpers/exchange";
 import { readWholeFeed, subscribe } from "../helpers/feed-client";
@@ -158,6 +159,59 @@ describe("a fresh gateway", () => {
   });
 });
 
+describe("a failure on one event", () => {
+  /** The service's own database, to break a document for a moment, as a failing disk or a bad migration would. */
+  const withDb = async <T>(run: (db: mongoose.mongo.Db) => Promise<T>): Promise<T> => {
+    const connection = await mongoose.createConnection(og.app.mongoUri).asPromise();
+    try {
+      return await run(connection.db!);
+    } finally {
+      await connection.close();
+    }
+  };
+
+  /** Removes one document and returns it, to put it back later. */
+  const takeOut = async (collection: mongoose.mongo.Collection, filter: Record<string, unknown>) => {
+    const doc = await collection.findOne(filter as never);
+    await collection.deleteOne({ _id: doc!._id });
+    return doc!;
+  };
+
+  it("stays with that event: later events carry no stale error, and no event is sent twice", async () => {
+    const { w, m, key } = await listedOffer();
+    const sub = subscribe(og.url, key, FeedSubscriptionWithOfferDocument, { marketplaceId: m, after: "" });
+    await sub.waitForEvents(1);
+    // The product's record is unreadable for one event: its `offer { product { name } }` fails.
+    const products = (db: mongoose.mongo.Db) => db.collection<{ _id: string; name: unknown }>("products");
+    await withDb((db) => products(db).updateOne({ _id: w.productId }, { $set: { name: { not: "a string" } } }));
+    await w.submit(m, 1001);
+    await sub.waitForEvents(2);
+    await withDb((db) => products(db).updateOne({ _id: w.productId }, { $set: { name: w.product.name } }));
+    await w.submit(m, 1002);
+    await w.submit(m, 1003);
+    await sub.waitForEvents(4);
+    await sleep(100);
+    expect(sub.events.map((e) => e.price)).toEqual([1000, 1001, 1002, 1003]);
+    expect(sub.errors).toHaveLength(1);
+    expect(sub.errors[0]!.path).toEqual(["offerFeed", "offer", "product", "name"]);
+    expect(sub.events.slice(2).map((e) => e.offer.product.name)).toEqual([w.product.name, w.product.name]);
+    await sub.close();
+
+    // An event whose own fetch fails (its offer is gone) is an error alone, not the previous event again.
+    const other = await anotherSellerAt(m);
+    await w.submit(m, 1004);
+    const gone = await withDb((db) => takeOut(db.collection("offers"), { sellerId: other.sellerId }));
+    const replay = subscribe(og.url, key, FeedSubscriptionWithOfferDocument, { marketplaceId: m, after: "" });
+    await replay.waitForEvents(5);
+    await sleep(200);
+    expect(replay.events.map((e) => e.price)).toEqual([1000, 1001, 1002, 1003, 1004]);
+    expect(new Set(replay.events.map((e) => e.cursor)).size).toBe(5);
+    expect(replay.errors.map((e) => e.path)).toEqual([["offerFeed", "offer"]]);
+    await withDb((db) => db.collection("offers").insertOne(gone));
+    await replay.close();
+  });
+});
+
 describe("the log", () => {
   it("a mutation that changes nothing appends nothing; each event keeps the offer's state of its moment", async () => {
     const { w, m, key, offerId } = await listedOffer();
@@ -196,6 +250,18 @@ describe("the log", () => {
     expect(replay.events.map((e) => e.quantity)).toEqual([5, 2, 0, 4, 0]);
     for (const e of replay.events) expect([e.offer.available, e.offer.quantity, e.offer.version]).toEqual([false, 0, 5]);
     await Promise.all([sub.close(), replay.close()]);
+  });
+
+  it("`offer` on a live event is the offer as it is when that event is sent, not as it was at the first one", async () => {
+    const { w, m, key } = await listedOffer();
+    const sub = subscribe(og.url, key, FeedSubscriptionWithOfferDocument, { marketplaceId: m, after: "" });
+    await sub.waitForEvents(1);
+    for (let i = 1; i <= 3; i++) {
+      await w.submit(m, 1000 + i);
+      const [event] = (await sub.waitForEvents(1 + i)).slice(-1);
+      expect([event!.price, event!.offer.price, event!.offer.version]).toEqual([1000 + i, 1000 + i, 1 + i]);
+    }
+    await sub.close();
   });
 
   it("under concurrent writers every offer's last event is its current state, and a live subscriber sees exactly the log", async () => {

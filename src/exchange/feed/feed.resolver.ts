@@ -1,5 +1,6 @@
 import { Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Query, Resolver, Root, Subscription } from "type-graphql";
 import type { ExchangeContext } from "../context";
+import { createExchangeLoaders } from "../loaders";
 import { OfferType } from "../offer/offer.type";
 import { encodeFeedCursor } from "./feed.cursor";
 import type { FeedEventRecord } from "./feed.model";
@@ -45,7 +46,11 @@ export class FeedResolver {
       return ctx.services.feed.stream(marketplaceId, after);
     },
   })
-  offerFeed(@Root() event: FeedEventRecord, @Args() _args: OfferFeedArgs): FeedEventRecord {
+  offerFeed(@Root() event: FeedEventRecord, @Args() _args: OfferFeedArgs, @Ctx() ctx: ExchangeContext): FeedEventRecord {
+    // A subscription's context lives as long as the subscription; its loaders
+    // must not, or `offer` would show every event the offer as it was at the
+    // first one. Events run one after another, so each gets fresh loaders.
+    ctx.loaders = createExchangeLoaders(ctx.services);
     return event;
   }
 
