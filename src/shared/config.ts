@@ -105,11 +105,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
-  if (e.NODE_ENV === "production") {
-    const missing = ["ADMIN_API_KEY", "INTERNAL_SECRET"].filter((k) => !source[k]);
-    if (missing.length > 0) {
-      throw new ConfigError(missing.map((k) => `${k}: required when NODE_ENV=production`));
-    }
   }
   return {
     env: e.NODE_ENV,
