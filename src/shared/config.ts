@@ -105,7 +105,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
-  }
   return {
     env: e.NODE_ENV,
     host: e.HOST,
