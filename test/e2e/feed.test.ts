@@ -144,6 +144,24 @@ describe("offerFeed through the gateway", () => {
   });
 });
 
+describe("cursors", () => {
+  it("are opaque, unique within a feed, and refused by another marketplace's feed (BAD_USER_INPUT) instead of skipping its events", async () => {
+    const a = await listedOffer();
+    const b = await listedOffer();
+    await a.w.submit(a.m, 1001);
+    const [first, second] = await readWholeFeed(og.admin, a.m);
+    expect(first!.cursor).not.toBe(second!.cursor);
+    expect(errorCodes(await og.admin.execute(FeedPageDocument, { marketplaceId: b.m, after: second!.cursor }))).toEqual(["BAD_USER_INPUT"]);
+    const sub = subscribe(og.url, b.key, FeedSubscriptionDocument, { marketplaceId: b.m, after: second!.cursor });
+    await sub.waitForEnd();
+    expect(sub.errors.map((e) => e.extensions?.code)).toEqual(["BAD_USER_INPUT"]);
+    await sub.close();
+    // Its own feed's cursors work, of course.
+    const page = await og.admin.data(FeedPageDocument, { marketplaceId: a.m, after: first!.cursor });
+    expect(page.offerEvents.edges.map((e) => e.cursor)).toEqual([second!.cursor]);
+  });
+});
+
 describe("a fresh gateway", () => {
   it("serves a subscription that is its very first operation", async () => {
     const { m, key } = await listedOffer();

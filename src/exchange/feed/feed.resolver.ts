@@ -33,7 +33,7 @@ export class FeedResolver {
   async offerEvents(@Args() args: OfferEventsArgs, @Ctx() ctx: ExchangeContext) {
     await ctx.services.feed.authorize(ctx.principal, args.marketplaceId);
     const { events, hasNextPage } = await ctx.services.feed.page(args.marketplaceId, args.after, args.first);
-    const edges = events.map((e) => ({ cursor: encodeFeedCursor(e.seq), node: e }));
+    const edges = events.map((e) => ({ cursor: encodeFeedCursor(e.marketplaceId, e.seq), node: e }));
     return { edges, pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? args.after ?? null } };
   }
 
@@ -56,7 +56,7 @@ export class FeedResolver {
 
   @FieldResolver(() => String)
   cursor(@Root() event: FeedEventRecord) {
-    return encodeFeedCursor(event.seq);
+    return encodeFeedCursor(event.marketplaceId, event.seq);
   }
 
   @FieldResolver(() => OfferType)

@@ -6,7 +6,7 @@ import type { Principal } from "../../shared/principal";
 import type { EntityDirectory } from "../directory/entity-directory";
 import type { OfferRecord } from "../offer/offer.model";
 import type { OfferRepository } from "../offer/offer.repository";
-import { decodeFeedCursor, encodeFeedCursor } from "./feed.cursor";
+import { decodeFeedCursor } from "./feed.cursor";
 import { FeedHub, type FeedHubOptions, type FeedHubStats } from "./feed.hub";
 import type { FeedEventRecord } from "./feed.model";
 import type { FeedRepository } from "./feed.repository";
@@ -103,7 +103,7 @@ export class FeedService {
     if (!Number.isInteger(limit) || limit < 0 || limit > MAX_FEED_PAGE) {
       throw new BadUserInputError(`"first" must be between 0 and ${MAX_FEED_PAGE}`, { argument: "first" });
     }
-    const rows = await this.feed.after(marketplaceId, decodeFeedCursor(after), limit + 1);
+    const rows = await this.feed.after(marketplaceId, decodeFeedCursor(after, marketplaceId), limit + 1);
     return { events: rows.slice(0, limit), hasNextPage: rows.length > limit };
   }
 
@@ -112,7 +112,7 @@ export class FeedService {
    * then live ones; `after: null` is live only, from the end of the log now.
    */
   async stream(marketplaceId: string, after: string | null | undefined): Promise<AsyncIterableIterator<FeedEventRecord>> {
-    const start = after === null || after === undefined ? await this.feed.latestSeq(marketplaceId) : decodeFeedCursor(after);
+    const start = after === null || after === undefined ? await this.feed.latestSeq(marketplaceId) : decodeFeedCursor(after, marketplaceId);
     return this.hub.stream(marketplaceId, start);
   }
 
@@ -126,4 +126,3 @@ export class FeedService {
   }
 }
 
-export { encodeFeedCursor };
