@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { copySellers } from "./amplify";
 import { gql, pool } from "./client";
 
 /** A valid GTIN-13: twelve digits and the GS1 check digit. */
@@ -103,17 +104,26 @@ export interface OfferGraphWorld {
   sellers: string[];
   /** Every offer: direct ones at the A's, forwarded ones at the B's and C's. */
   offerIds: string[];
-  directOffers: number;
+}
+
+export interface OfferGraphSize {
+  products: number;
+  chains: number;
+  /** Sellers seeded through the API. */
+  sellers: number;
+  /** Copies of each of them made in the database (see ./amplify.ts). */
+  copies: number;
 }
 
 /**
  * The offer graph to query: `chains` chains of three marketplaces A → B → C
  * joined by auto-forward routes, A and B stocked with every product (the
- * gate open), and `sellers` sellers each listing every product at one A, so
- * that each direct offer is forwarded on to B and C: sellers × products × 3
- * offers in all.
+ * gate open), and sellers each listing every product at one A, so that each
+ * direct offer is forwarded on to B and C: sellers × (copies + 1) × products
+ * × 3 offers in all. A quarter of the sellers hold stock, so the graph has
+ * available and unavailable offers.
  */
-export async function buildOfferGraph(admin: Admin, size: { products: number; chains: number; sellers: number }): Promise<OfferGraphWorld> {
+export async function buildOfferGraph(admin: Admin, mongoUri: string, size: OfferGraphSize): Promise<OfferGraphWorld> {
   const products = await admin.products(size.products);
   const markets = await admin.marketplaces(size.chains * 3);
   const chains = Array.from({ length: size.chains }, (_, i) => ({ a: markets[3 * i]!.id, b: markets[3 * i + 1]!.id, c: markets[3 * i + 2]!.id }));
@@ -121,10 +131,10 @@ export async function buildOfferGraph(admin: Admin, size: { products: number; ch
   await admin.stock(chains.flatMap((c) => products.flatMap((p) => [[c.a, p, 50], [c.b, p, 50]] as [string, string, number][])));
   const sellers = (await admin.sellers(size.sellers)).map((s) => s.id);
   await admin.affiliate(sellers.map((s, i) => [s, chains[i % chains.length]!.a]));
-  // A few sellers hold stock, so that the graph has available and unavailable offers.
   await admin.stock(sellers.filter((_, i) => i % 4 === 0).flatMap((s) => products.map((p) => [s, p, 5] as [string, string, number])));
-  const direct = await admin.submit(sellers.flatMap((s, i) => products.map((p) => [s, chains[i % chains.length]!.a, p] as [string, string, string])));
+  await admin.submit(sellers.flatMap((s, i) => products.map((p) => [s, chains[i % chains.length]!.a, p] as [string, string, string])));
+  if (size.copies > 0) sellers.push(...(await copySellers(mongoUri, sellers, size.copies)).sellers);
   const offerIds: string[] = [];
   for (const c of chains) for (const m of [c.a, c.b, c.c]) offerIds.push(...(await admin.offerIdsAt(m)));
-  return { products, chains, sellers, offerIds, directOffers: direct.length };
+  return { products, chains, sellers, offerIds };
 }

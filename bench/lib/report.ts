@@ -1,0 +1,43 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { describeMachine, machine } from "./machine";
+
+export const REPORT = join(__dirname, "..", "..", "..", "..", "docs", "benchmarks.md");
+
+const HEADER = `# Benchmarks
+
+Measured by \`npm run bench\` (or one workload: \`npm run bench:graph\`,
+\`bench:db\`, \`bench:mutations\`, \`bench:feed\`). Each section below is
+rewritten by the script named in it, with the command and the machine; the
+notes outside the generated sections are written by hand.
+`;
+
+/** A markdown table; numbers are printed as given. */
+export function table(headers: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.map(String).join(" | ")} |`;
+  return [line(headers), line(headers.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+export const fixed = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
+
+/** "Measured by `<command>` on <machine>, <date>." */
+export function provenance(command: string): string {
+  return `Measured by \`${command}\` on ${describeMachine(machine())}, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC.`;
+}
+
+/**
+ * Replaces the generated section `name` of docs/benchmarks.md (between its
+ * markers) with `body`, or appends it; everything else in the file is kept.
+ */
+export function writeSection(name: string, body: string): void {
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  const text = existsSync(REPORT) ? readFileSync(REPORT, "utf8") : HEADER;
+  const block = `${start}\n${body.trim()}\n${end}`;
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  const next = i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`;
+  mkdirSync(dirname(REPORT), { recursive: true });
+  writeFileSync(REPORT, next);
+  process.stdout.write(`\nwrote section "${name}" of ${REPORT}\n`);
+}
