@@ -94,7 +94,9 @@ export async function startOffergate(config: Config, options: StartOptions = {})
       Object.values(subgraphs).map((s) => ({ name: s.name, url: s.url, sdl: subgraphSdl(s.schema) })),
     );
     const metrics = createMetrics();
-    const authenticate = createAuthenticator(() => subgraphs.accounts!.url, internalSecret);
+    const authenticate = createAuthenticator(() => subgraphs.accounts!.url, internalSecret, (id) =>
+      bus!.revocationGeneration(id),
+    );
     // A rotated key is forgotten by this gateway's cache at once, and by other replicas' through the bus.
     bus.onRevokeKeys((id) => authenticate.forget?.(id));
     const gateway = await startGatewayServer(

@@ -21,15 +21,21 @@ export const unauthenticated = (message: string) =>
  * look-up every few seconds. An unknown key is UNAUTHENTICATED, never anonymous;
  * an accounts subgraph that cannot answer is SERVICE_UNAVAILABLE (fail closed).
  */
-export function createAuthenticator(accountsUrl: () => string, internalSecret: string): Authenticator {
-  const cache = new Map<string, { principal: Principal; expires: number }>();
+export function createAuthenticator(
+  accountsUrl: () => string,
+  internalSecret: string,
+  /** The account's revocation generation in the shared store (see EventBus); none: trust the cache until it expires. */
+  generation: (principalId: string) => Promise<string> = async () => "0",
+): Authenticator {
+  const cache = new Map<string, { principal: Principal; expires: number; generation: string }>();
+  const generationOf = (p: Principal) => (p.id ? generation(p.id) : Promise.resolve("0"));
   // Bumped by every revocation: a look-up that was in flight across one must
   // not cache what it read, which may be the key just revoked.
   let revocations = 0;
   const authenticate: Authenticator = async (apiKey) => {
     const cacheKey = createHash("sha256").update(apiKey).digest("base64url");
     const hit = cache.get(cacheKey);
-    if (hit && hit.expires > Date.now()) return hit.principal;
+    if (hit && hit.expires > Date.now() && (await generationOf(hit.principal)) === hit.generation) return hit.principal;
     const epoch = revocations;
 
     let body: { data?: { _authenticate: Principal | null }; errors?: unknown[] };
@@ -53,9 +59,10 @@ export function createAuthenticator(accountsUrl: () => string, internalSecret: s
     if (!body.data || body.errors?.length) throw new ServiceUnavailableError();
     const principal = body.data._authenticate;
     if (!principal) throw unauthenticated("Unknown or revoked API key");
+    const seen = await generationOf(principal);
     if (epoch !== revocations) return principal;
     if (cache.size >= CACHE_MAX) cache.clear();
-    cache.set(cacheKey, { principal, expires: Date.now() + CACHE_TTL_MS });
+    cache.set(cacheKey, { principal, expires: Date.now() + CACHE_TTL_MS, generation: seen });
     return principal;
   };
   authenticate.forget = (principalId) => {

@@ -38,9 +38,9 @@ runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXC
     { name: "exchange", url: urls.exchange, sdl: subgraphSdl(exchange) },
   ]);
   const edge = edgeOptions(config);
-  const authenticate = createAuthenticator(() => urls.accounts, config.internalSecret!);
   // Key rotations on any accounts replica reach this gateway's cache through Redis; without it the cache expires on its own.
   const bus = config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus();
+  const authenticate = createAuthenticator(() => urls.accounts, config.internalSecret!, (id) => bus.revocationGeneration(id));
   bus.onRevokeKeys((id) => authenticate.forget?.(id));
   const running = await startGatewayServer(
     {

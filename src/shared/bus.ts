@@ -17,6 +17,13 @@ export interface EventBus {
    */
   revokeKeys(principalId: string): Promise<void>;
   onRevokeKeys(listener: (principalId: string) => void): () => void;
+  /**
+   * A number that changes whenever the account's keys are revoked, read from
+   * the shared store: a cache that saw another number must look again. This
+   * makes a rotation hold on every replica the moment `revokeKeys` resolves,
+   * without waiting for the message to arrive.
+   */
+  revocationGeneration(principalId: string): Promise<string>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -25,17 +32,22 @@ export interface EventBus {
 export function createLocalBus(): EventBus {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
+  const generations = new Map<string, number>();
   return {
     ring: (id) => void emitter.emit("ring", id),
     onRing: (listener) => {
       emitter.on("ring", listener);
       return () => emitter.off("ring", listener);
     },
-    revokeKeys: async (id) => void emitter.emit("revoke", id),
+    revokeKeys: async (id) => {
+      generations.set(id, (generations.get(id) ?? 0) + 1);
+      emitter.emit("revoke", id);
+    },
     onRevokeKeys: (listener) => {
       emitter.on("revoke", listener);
       return () => emitter.off("revoke", listener);
     },
+    revocationGeneration: async (id) => String(generations.get(id) ?? 0),
     ping: async () => true,
     close: async () => void emitter.removeAllListeners(),
   };
@@ -43,6 +55,9 @@ export function createLocalBus(): EventBus {
 
 const CHANNEL = "offergate:feed";
 const REVOCATIONS = "offergate:key-revocations";
+const generationKey = (principalId: string) => `offergate:key-generation:${principalId}`;
+/** Longer than any gateway caches a key, so a generation never expires under a cached entry. */
+const GENERATION_TTL_MS = 10 * 60_000;
 
 /** Across replicas: Redis pub/sub, one channel, a ring per marketplace id. */
 export async function createRedisBus(url: string): Promise<EventBus> {
@@ -63,10 +78,13 @@ export async function createRedisBus(url: string): Promise<EventBus> {
     onRing: local.onRing,
     // This process's own listeners hear it at once; the others when Redis delivers it.
     revokeKeys: async (id) => {
+      await pub.multi().incr(generationKey(id)).pexpire(generationKey(id), GENERATION_TTL_MS).exec();
       await local.revokeKeys(id);
       await pub.publish(REVOCATIONS, id);
     },
     onRevokeKeys: local.onRevokeKeys,
+    // Redis unreachable: a value no cache holds, so the key is looked up again (fail closed).
+    revocationGeneration: async (id) => (await pub.get(generationKey(id)).catch(() => `unknown:${Math.random()}`)) ?? "0",
     ping: async () => {
       try {
         return (await pub.ping()) === "PONG";
