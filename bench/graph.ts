@@ -211,7 +211,7 @@ async function main() {
   const results = await runGraph(db, world);
   const report = graphReport(results, world, "npm run bench:graph");
   process.stdout.write(`\n${report}\n`);
-  writeSection("graph", report);
+  writeSection(process.env.BENCH_SECTION ?? "graph", report);
 }
 
 if (require.main === module) {

@@ -12,6 +12,8 @@ export interface LoadSpec {
   connections: number;
   warmupSeconds: number;
   seconds: number;
+  /** A fixed number of requests instead of `seconds` (each body sent once when it equals their number). */
+  amount?: number;
   headers?: Record<string, string>;
   /** JSON bodies, sent in turn (each connection takes the next one). */
   bodies: string[];
@@ -29,13 +31,13 @@ export interface LoadResult {
   sampleFailure?: string;
 }
 
-async function run(spec: LoadSpec, seconds: number): Promise<LoadResult> {
+async function run(spec: LoadSpec, seconds: number, amount?: number): Promise<LoadResult> {
   let next = 0;
   let sampleFailure: string | undefined;
   const result = await autocannon({
     url: spec.url,
     connections: spec.connections,
-    duration: seconds,
+    ...(amount ? { amount } : { duration: seconds }),
     timeout: 30,
     method: "POST",
     headers: { "content-type": "application/json", ...spec.headers },
@@ -69,7 +71,7 @@ async function main() {
   const spec = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as LoadSpec;
   if (spec.warmupSeconds > 0) await run(spec, spec.warmupSeconds);
   process.stdout.write("MEASURE\n");
-  const result = await run(spec, spec.seconds);
+  const result = await run(spec, spec.seconds, spec.amount);
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 }
 

@@ -1,0 +1,101 @@
+/**
+ * A process of feed subscribers for bench/feed.ts (forked with IPC): opens
+ * graphql-ws subscriptions of `offerFeed` through the gateway, or raw
+ * WebSockets to the floor server, and records when each message arrives
+ * (CLOCK_MONOTONIC, the same in every process of the machine). Commands
+ * come from the parent:
+ *   { kind: "graphql", url, apiKey, marketplaces: string[] }: one subscriber per entry
+ *   { kind: "raw", url, count }
+ *   { kind: "collect" }: sends back and clears the arrival times
+ *   { kind: "close" }
+ */
+import { createClient, type Client } from "graphql-ws";
+import WebSocket from "ws";
+
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+let arrivals: number[] = [];
+let sample: string | undefined;
+const closers: (() => void)[] = [];
+const send = (m: unknown) => process.send!(m);
+
+async function graphql(url: string, apiKey: string, marketplaces: string[]) {
+  let opened = 0;
+  let failed = 0;
+  await Promise.all(
+    marketplaces.map(
+      (marketplaceId) =>
+        new Promise<void>((resolve) => {
+          const client: Client = createClient({
+            url: url.replace(/^http/, "ws"),
+            webSocketImpl: WebSocket,
+            retryAttempts: 0,
+            lazy: true,
+            connectionParams: { authorization: `Bearer ${apiKey}` },
+            on: {
+              connected: () => {
+                opened++;
+                resolve();
+              },
+              closed: () => resolve(),
+              error: () => resolve(),
+            },
+          });
+          client.subscribe(
+            {
+              query: "subscription($m: ID!) { offerFeed(marketplaceId: $m, after: null) { cursor type offerId available quantity price occurredAt } }",
+              variables: { m: marketplaceId },
+            },
+            {
+              next: (r) => {
+                arrivals.push(now());
+                if (r.errors) failed++;
+                // The text of one event as the socket carries it, for the floor to send.
+                sample ??= JSON.stringify({ id: "00000000-0000-4000-8000-000000000000", type: "next", payload: r });
+              },
+              error: () => failed++,
+              complete: () => undefined,
+            },
+          );
+          closers.push(() => void client.dispose());
+        }),
+    ),
+  );
+  return { opened, failed };
+}
+
+async function raw(url: string, count: number) {
+  let opened = 0;
+  await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<void>((resolve) => {
+          const ws = new WebSocket(url);
+          ws.on("open", () => {
+            opened++;
+            resolve();
+          });
+          ws.on("message", () => arrivals.push(now()));
+          ws.on("error", () => resolve());
+          closers.push(() => ws.terminate());
+        }),
+    ),
+  );
+  return { opened, failed: 0 };
+}
+
+process.on("message", async (m: any) => {
+  try {
+    if (m.kind === "graphql") send({ kind: "ready", ...(await graphql(m.url, m.apiKey, m.marketplaces)) });
+    else if (m.kind === "raw") send({ kind: "ready", ...(await raw(m.url, m.count)) });
+    else if (m.kind === "collect") {
+      send({ kind: "arrivals", arrivals, sample });
+      arrivals = [];
+    } else if (m.kind === "close") {
+      for (const close of closers.splice(0)) close();
+      send({ kind: "closed" });
+    }
+  } catch (error) {
+    send({ kind: "error", message: String(error) });
+  }
+});

@@ -1,0 +1,278 @@
+/**
+ * Workload 4, feed fan-out: N graphql-ws subscribers of `offerFeed` through
+ * the gateway, spread evenly over 100 marketplaces, in client processes of
+ * their own. One seller lists one offer at each marketplace; each round one
+ * setStock changes the seller's quantity, so every marketplace's feed gets
+ * one UPDATED event and every subscriber one message. Latency: from sending
+ * the mutation to each subscriber's receipt (CLOCK_MONOTONIC across
+ * processes). The floor: a bare `ws` server sending the same bytes to the
+ * same number of sockets from the same client processes, timed from the
+ * command to broadcast. Memory per subscriber: the serving processes' RSS
+ * growth over N.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { gql, quantile } from "./lib/client";
+import { startDatabase, type Database } from "./lib/db";
+import { rssBytes, script, stopAll } from "./lib/proc";
+import { fixed, provenance, table, writeSection } from "./lib/report";
+import { SECRETS, startPart, startTarget, targetEnv } from "./lib/targets";
+import { Admin } from "./lib/world";
+
+const ROUNDS = Number(process.env.BENCH_FEED_ROUNDS ?? 5);
+const MARKETS = 100;
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Clients {
+  procs: ChildProcess[];
+  ask(i: number, m: unknown, reply: string): Promise<any>;
+  close(): Promise<void>;
+}
+
+function startClients(count: number): Clients {
+  const procs = Array.from({ length: count }, () => fork(script("bench/feed-client.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+  const ask = (i: number, m: unknown, reply: string) =>
+    new Promise<any>((resolve, reject) => {
+      const p = procs[i]!;
+      const on = (msg: any) => {
+        if (msg.kind === reply || msg.kind === "error") {
+          p.off("message", on);
+          if (msg.kind === "error") reject(new Error(msg.message));
+          else resolve(msg);
+        }
+      };
+      p.on("message", on);
+      p.send(m as never);
+    });
+  return {
+    procs,
+    ask,
+    close: async () => {
+      await Promise.all(procs.map((p) => new Promise<void>((resolve) => (p.exitCode !== null ? resolve() : (p.once("exit", () => resolve()), p.kill())))));
+    },
+  };
+}
+
+/** Collects arrivals until `expected` messages came (or the timeout); returns their times. */
+async function arrivals(clients: Clients, expected: number, timeoutMs = 120_000): Promise<{ times: number[]; sample?: string }> {
+  const times: number[] = [];
+  let sample: string | undefined;
+  const started = Date.now();
+  while (times.length < expected && Date.now() - started < timeoutMs) {
+    await sleep(100);
+    for (let i = 0; i < clients.procs.length; i++) {
+      const r = await clients.ask(i, { kind: "collect" }, "arrivals");
+      times.push(...(r.arrivals as number[]));
+      sample ??= r.sample;
+    }
+  }
+  return { times, sample };
+}
+
+interface FeedResult {
+  subscribers: number;
+  topology: string;
+  opened: number;
+  failed: number;
+  gateway: { p50: number; p99: number; max: number; delivered: number; expected: number };
+  floor: { p50: number; p99: number; max: number; delivered: number };
+  memoryPerSubscriber: number;
+  floorMemoryPerSocket: number;
+  mutationMs: number;
+  sampleBytes: number;
+}
+
+async function fanOut(db: Database, n: number, topology: "embedded" | "separate"): Promise<FeedResult> {
+  const env = targetEnv(db, { FEED_SWEEP_INTERVAL_MS: "3600000" });
+  // The processes that serve subscribers: one embedded process, or (separate) the
+  // exchange and two gateway replicas, since one process may hold only 20,000
+  // sockets here and each subscriber costs two at a gateway and one at the exchange.
+  const serving: { pid: number }[] = [];
+  const urls: string[] = [];
+  if (topology === "embedded") {
+    const og = await startTarget("offergate", "offergate", env);
+    serving.push({ pid: og.pids.gateway! });
+    urls.push(og.url);
+  } else {
+    const accounts = await startPart("accounts", "accounts/server", { ...env, ACCOUNTS_PORT: "0" });
+    const catalog = await startPart("catalog", "catalog/server", { ...env, CATALOG_PORT: "0" });
+    const parts = { ACCOUNTS_URL: accounts.url, CATALOG_URL: catalog.url };
+    const exchange = await startPart("exchange", "exchange/server", { ...env, ...parts, EXCHANGE_PORT: "0" });
+    serving.push({ pid: exchange.child.pid });
+    for (let g = 0; g < 2; g++) {
+      const gw = await startPart(`gateway ${g}`, "gateway/server", { ...env, ...parts, EXCHANGE_URL: exchange.url });
+      serving.push({ pid: gw.child.pid });
+      urls.push(gw.url);
+    }
+  }
+  const admin = new Admin(urls[0]!, SECRETS.ADMIN_API_KEY);
+  const markets = (await admin.marketplaces(MARKETS)).map((m) => m.id);
+  const [seller] = (await admin.sellers(1)).map((s) => s.id);
+  const [product] = await admin.products(1);
+  await admin.affiliate(markets.map((m) => [seller!, m] as [string, string]));
+  await admin.stock([[seller!, product!, 5]]);
+  await admin.submit(markets.map((m) => [seller!, m, product!] as [string, string, string]));
+  let quantity = 5;
+  const change = () => gql(urls[0]!, "mutation($i: SetStockInput!) { setStock(input: $i) { version } }", { i: { ownerId: seller, productId: product, quantity: ++quantity } }, SECRETS.ADMIN_API_KEY);
+
+  const processes = Math.max(2, Math.ceil(n / 2500));
+  const clients = startClients(processes);
+  const rssBefore = serving.reduce((a, s) => a + rssBytes(s.pid), 0);
+  let opened = 0;
+  let failed = 0;
+  const per = Math.ceil(n / processes);
+  const ready = await Promise.all(
+    clients.procs.map((_, i) => {
+      const mine = Array.from({ length: Math.max(0, Math.min(per, n - i * per)) }, (_, k) => markets[(i * per + k) % MARKETS]!);
+      return clients.ask(i, { kind: "graphql", url: urls[i % urls.length], apiKey: SECRETS.ADMIN_API_KEY, marketplaces: mine }, "ready");
+    }),
+  );
+  for (const r of ready) {
+    opened += r.opened;
+    failed += r.failed;
+  }
+  process.stdout.write(`${n} subscribers (${topology}): ${opened} connected\n`);
+  // Warm-up: every subscription is live once each has its first event.
+  await sleep(1000);
+  await change();
+  const warm = await arrivals(clients, n, 60_000);
+  const rssAfter = serving.reduce((a, s) => a + rssBytes(s.pid), 0);
+  const latencies: number[] = [];
+  const mutationMs: number[] = [];
+  let expected = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    await sleep(300);
+    const t0 = now();
+    await change();
+    mutationMs.push(now() - t0);
+    const got = await arrivals(clients, n, 120_000);
+    expected += n;
+    latencies.push(...got.times.map((t) => t - t0));
+  }
+  for (let i = 0; i < clients.procs.length; i++) await clients.ask(i, { kind: "close" }, "closed");
+  process.stdout.write(`gateway: ${latencies.length}/${expected} delivered, p50 ${fixed(quantile(latencies, 0.5), 0)} ms, p99 ${fixed(quantile(latencies, 0.99), 0)} ms\n`);
+
+  // The floor: the same number of sockets from the same client processes, the same bytes.
+  const floor = fork(script("bench/feed-floor.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const port = await new Promise<number>((resolve) => floor.once("message", (m: any) => resolve(m.port)));
+  const floorBefore = rssBytes(floor.pid);
+  await Promise.all(clients.procs.map((_, i) => clients.ask(i, { kind: "raw", url: `ws://127.0.0.1:${port}`, count: Math.max(0, Math.min(per, n - i * per)) }, "ready")));
+  const bytes = warm.sample ?? "{}";
+  const broadcast = () =>
+    new Promise<void>((resolve) => {
+      floor.once("message", () => resolve());
+      floor.send({ kind: "broadcast", data: bytes });
+    });
+  await broadcast();
+  await arrivals(clients, n, 60_000);
+  const floorAfter = rssBytes(floor.pid);
+  const floorLatencies: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    await sleep(300);
+    const t0 = now();
+    void broadcast();
+    const got = await arrivals(clients, n, 60_000);
+    floorLatencies.push(...got.times.map((t) => t - t0));
+  }
+  floor.kill();
+  await clients.close();
+  process.stdout.write(`floor: p50 ${fixed(quantile(floorLatencies, 0.5), 1)} ms, p99 ${fixed(quantile(floorLatencies, 0.99), 1)} ms\n`);
+  await stopAll();
+  return {
+    subscribers: n,
+    topology,
+    opened,
+    failed,
+    gateway: {
+      p50: quantile(latencies, 0.5),
+      p99: quantile(latencies, 0.99),
+      max: Math.max(...latencies),
+      delivered: latencies.length,
+      expected,
+    },
+    floor: { p50: quantile(floorLatencies, 0.5), p99: quantile(floorLatencies, 0.99), max: Math.max(...floorLatencies), delivered: floorLatencies.length },
+    memoryPerSubscriber: (rssAfter - rssBefore) / Math.max(1, opened),
+    floorMemoryPerSocket: (floorAfter - floorBefore) / n,
+    mutationMs: mutationMs.sort((a, b) => a - b)[Math.floor(mutationMs.length / 2)]!,
+    sampleBytes: Buffer.byteLength(bytes),
+  };
+}
+
+export async function runFeed(): Promise<FeedResult[]> {
+  const results: FeedResult[] = [];
+  for (const [n, topology] of [
+    [1000, "embedded"],
+    [10_000, "separate"],
+  ] as const) {
+    const db = await startDatabase();
+    try {
+      results.push(await fanOut(db, n, topology));
+    } finally {
+      await stopAll();
+    }
+  }
+  return results;
+}
+
+export function feedReport(results: FeedResult[], command: string): string {
+  return `## 4. Feed fan-out
+
+${provenance(command)}
+
+N graphql-ws subscribers of \`offerFeed\` through the gateway (admin key,
+\`after: null\`), spread evenly over ${MARKETS} marketplaces, held by client processes
+of their own (2,500 each at most). Each round, one \`setStock\` changes the
+quantity of a seller who lists one offer at each of the ${MARKETS} marketplaces: one
+UPDATED event per feed, one message per subscriber. Latency is from sending
+the mutation to each message's arrival, over ${ROUNDS} rounds (the mutation's own
+response time is shown apart). The floor is a bare \`ws\` server sending the
+same bytes (one such message, ${results[0]?.sampleBytes ?? "?"} bytes) to the same number of sockets
+from the same client processes, from the command to broadcast. Memory: RSS
+growth of the serving processes over the subscribers.
+
+1,000 subscribers run on the embedded mode (one process). 10,000 cannot:
+the gateway opens one WebSocket to the exchange per subscription (for
+end-to-end backpressure), so each subscriber holds three sockets in the
+embedded process (client, gateway → exchange, exchange side), and this
+machine allows a process 20,000 descriptors (hard limit; \`ulimit -Hn\`). They
+run on separate processes instead: the exchange, and two gateway replicas
+taking half the subscribers each.
+
+${table(
+  ["subscribers", "serving processes", "connected", "delivered", "p50 ms", "p99 ms", "max ms", "floor p50 / p99 ms", "p99 / floor p99", "goal ≤ 3×", "memory per subscriber", "floor memory per socket", "setStock response ms"],
+  results.map((r) => {
+    const ratio = r.gateway.p99 / r.floor.p99;
+    return [
+      r.subscribers,
+      r.topology === "embedded" ? "embedded (1)" : "exchange + 2 gateways",
+      r.opened,
+      `${r.gateway.delivered} / ${r.gateway.expected}`,
+      fixed(r.gateway.p50, 0),
+      fixed(r.gateway.p99, 0),
+      fixed(r.gateway.max, 0),
+      `${fixed(r.floor.p50, 1)} / ${fixed(r.floor.p99, 1)}`,
+      `${fixed(ratio, 1)}×`,
+      ratio <= 3 ? "met" : "**missed**",
+      `${fixed(r.memoryPerSubscriber / 1024, 0)} KiB`,
+      `${fixed(r.floorMemoryPerSocket / 1024, 1)} KiB`,
+      fixed(r.mutationMs, 0),
+    ];
+  }),
+)}`;
+}
+
+async function main() {
+  const results = await runFeed();
+  const report = feedReport(results, "npm run bench:feed");
+  process.stdout.write(`\n${report}\n`);
+  writeSection("feed", report);
+}
+
+if (require.main === module) {
+  main()
+    .catch((error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exitCode = 1;
+    })
+    .finally(() => stopAll());
+}
