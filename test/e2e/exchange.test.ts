@@ -125,6 +125,16 @@ describe("stock", () => {
     expect((await og.admin.data(StockLevelDocument, { ownerId: w.sellerId, productId: w.productId })).stockLevel).toMatchObject({ quantity: 2, version: 1 });
   });
 
+  it("adjustStock past the largest quantity is BAD_USER_INPUT and changes nothing", async () => {
+    const w = await buildWorld(og.admin);
+    const key = { ownerId: w.sellerId, productId: w.productId };
+    await og.admin.data(AdjustStockDocument, { input: { ...key, delta: 2_147_483_600 } });
+    const over = await og.admin.execute(AdjustStockDocument, { input: { ...key, delta: 100 } });
+    expect(errorCodes(over)).toEqual(["BAD_USER_INPUT"]);
+    expect((await og.admin.data(StockLevelDocument, key)).stockLevel).toMatchObject({ quantity: 2_147_483_600, version: 1 });
+    expect((await og.admin.data(AdjustStockDocument, { input: { ...key, delta: 47 } })).adjustStock).toMatchObject({ quantity: 2_147_483_647, version: 2 });
+  });
+
   it("refuses a negative quantity, unknown owners and products, and other owners' stock", async () => {
     const w = await buildWorld(og.admin);
     const negative = await og.admin.execute(SetStockDocument, { input: { ownerId: w.sellerId, productId: w.productId, quantity: -1 } });

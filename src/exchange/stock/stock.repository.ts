@@ -63,21 +63,33 @@ export class StockRepository {
   }
 
   /**
-   * Adds `delta` atomically, never below zero. Null when the result would be
-   * negative; a race on the level's first write is retried by the caller.
+   * Adds `delta` atomically, keeping the level within 0..`max`: "below" or
+   * "above" when the result would leave that range (nothing changes then).
    */
-  async adjust(ownerId: string, productId: string, delta: number): Promise<StockLevel | null> {
+  async adjust(ownerId: string, productId: string, delta: number, max: number): Promise<StockLevel | "below" | "above"> {
     const _id = stockKey(ownerId, productId);
     const update = { $inc: { quantity: delta, version: 1 }, $set: { updatedAt: new Date() } };
     if (delta < 0) {
       const row = await this.model
         .findOneAndUpdate({ _id, quantity: { $gte: -delta } }, update, { returnDocument: "after" })
         .lean<StockRecord>();
-      return row ? toLevel(row) : null;
+      return row ? toLevel(row) : "below";
     }
-    const row = await this.model
-      .findOneAndUpdate({ _id }, { ...update, $setOnInsert: { ownerId, productId } }, { returnDocument: "after", upsert: true })
-      .lean<StockRecord>();
-    return toLevel(row!);
+    if (delta > max) return "above";
+    for (;;) {
+      const row = await this.model
+        .findOneAndUpdate({ _id, quantity: { $lte: max - delta } }, update, { returnDocument: "after" })
+        .lean<StockRecord>();
+      if (row) return toLevel(row);
+      // No level within range: either none yet (create it) or one too high to take `delta`.
+      if (await this.model.exists({ _id })) return "above";
+      try {
+        const record = { _id, ownerId, productId, quantity: delta, version: 1, updatedAt: new Date() };
+        await this.model.create(record);
+        return toLevel(record);
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error; // a concurrent first write: add to it instead
+      }
+    }
   }
 }

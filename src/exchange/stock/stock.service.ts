@@ -60,21 +60,11 @@ export class StockService {
     await this.authorize(principal, ownerId, productId);
     if (!Number.isInteger(delta)) throw new BadUserInputError('"delta" must be an integer', { field: "delta" });
     if (delta === 0) return this.stock.get(ownerId, productId);
-    let updated: StockLevel | null = null;
-    for (let attempt = 0; !updated; attempt++) {
-      try {
-        updated = await this.stock.adjust(ownerId, productId, delta);
-      } catch (error) {
-        // Two first writes of one level raced on its insert: the loser retries as an update.
-        if ((error as { code?: number }).code !== 11000 || attempt > 3) throw error;
-        continue;
-      }
-      if (!updated) {
-        throw new InsufficientStockError(`Adjusting by ${delta} would make the stock negative`, { delta });
-      }
+    const updated = await this.stock.adjust(ownerId, productId, delta, MAX_QUANTITY);
+    if (updated === "below") {
+      throw new InsufficientStockError(`Adjusting by ${delta} would make the stock negative`, { delta });
     }
-    if (updated.quantity > MAX_QUANTITY) {
-      await this.stock.adjust(ownerId, productId, -delta);
+    if (updated === "above") {
       throw new BadUserInputError("The stock level would exceed the largest quantity", { field: "delta" });
     }
     await this.afterChange(ownerId, productId, updated.quantity - delta, updated.quantity);
