@@ -18,12 +18,18 @@ let sample: string | undefined;
 const closers: (() => void)[] = [];
 const send = (m: unknown) => process.send!(m);
 
+/** Runs `open` for every item, at most `width` at a time (a burst of thousands of connects overflows the listen backlog). */
+async function inBatches<T>(items: T[], width: number, open: (item: T) => Promise<void>) {
+  for (let i = 0; i < items.length; i += width) await Promise.all(items.slice(i, i + width).map(open));
+}
+
 async function graphql(url: string, apiKey: string, marketplaces: string[]) {
   let opened = 0;
   let failed = 0;
-  await Promise.all(
-    marketplaces.map(
-      (marketplaceId) =>
+  await inBatches(
+    marketplaces,
+    100,
+    (marketplaceId) =>
         new Promise<void>((resolve) => {
           const client: Client = createClient({
             url: url.replace(/^http/, "ws"),
@@ -58,17 +64,16 @@ async function graphql(url: string, apiKey: string, marketplaces: string[]) {
           );
           closers.push(() => void client.dispose());
         }),
-    ),
   );
   return { opened, failed };
 }
 
 async function raw(url: string, count: number) {
   let opened = 0;
-  await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
+  await inBatches(
+    Array.from({ length: count }, (_, i) => i),
+    100,
+    () =>
         new Promise<void>((resolve) => {
           const ws = new WebSocket(url);
           ws.on("open", () => {
@@ -79,7 +84,6 @@ async function raw(url: string, count: number) {
           ws.on("error", () => resolve());
           closers.push(() => ws.terminate());
         }),
-    ),
   );
   return { opened, failed: 0 };
 }

@@ -75,6 +75,8 @@ interface FeedResult {
   opened: number;
   failed: number;
   gateway: { p50: number; p99: number; max: number; delivered: number; expected: number };
+  /** From the mutation's response (its writes done) to each arrival: the fan-out alone. */
+  fanOut: { p50: number; p99: number };
   floor: { p50: number; p99: number; max: number; delivered: number };
   memoryPerSubscriber: number;
   floorMemoryPerSocket: number;
@@ -135,19 +137,22 @@ async function fanOut(db: Database, n: number, topology: "embedded" | "separate"
   // Warm-up: every subscription is live once each has its first event.
   await sleep(1000);
   await change();
-  const warm = await arrivals(clients, n, 60_000);
+  const warm = await arrivals(clients, opened, 60_000);
   const rssAfter = serving.reduce((a, s) => a + rssBytes(s.pid), 0);
   const latencies: number[] = [];
+  const afterResponse: number[] = [];
   const mutationMs: number[] = [];
   let expected = 0;
   for (let r = 0; r < ROUNDS; r++) {
     await sleep(300);
     const t0 = now();
     await change();
-    mutationMs.push(now() - t0);
-    const got = await arrivals(clients, n, 120_000);
-    expected += n;
+    const answered = now();
+    mutationMs.push(answered - t0);
+    const got = await arrivals(clients, opened, 60_000);
+    expected += opened;
     latencies.push(...got.times.map((t) => t - t0));
+    afterResponse.push(...got.times.map((t) => t - answered));
   }
   for (let i = 0; i < clients.procs.length; i++) await clients.ask(i, { kind: "close" }, "closed");
   process.stdout.write(`gateway: ${latencies.length}/${expected} delivered, p50 ${fixed(quantile(latencies, 0.5), 0)} ms, p99 ${fixed(quantile(latencies, 0.99), 0)} ms\n`);
@@ -164,14 +169,14 @@ async function fanOut(db: Database, n: number, topology: "embedded" | "separate"
       floor.send({ kind: "broadcast", data: bytes });
     });
   await broadcast();
-  await arrivals(clients, n, 60_000);
+  await arrivals(clients, n, 30_000);
   const floorAfter = rssBytes(floor.pid);
   const floorLatencies: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     await sleep(300);
     const t0 = now();
     void broadcast();
-    const got = await arrivals(clients, n, 60_000);
+    const got = await arrivals(clients, n, 30_000);
     floorLatencies.push(...got.times.map((t) => t - t0));
   }
   floor.kill();
@@ -190,6 +195,7 @@ async function fanOut(db: Database, n: number, topology: "embedded" | "separate"
       delivered: latencies.length,
       expected,
     },
+    fanOut: { p50: quantile(afterResponse, 0.5), p99: quantile(afterResponse, 0.99) },
     floor: { p50: quantile(floorLatencies, 0.5), p99: quantile(floorLatencies, 0.99), max: Math.max(...floorLatencies), delivered: floorLatencies.length },
     memoryPerSubscriber: (rssAfter - rssBefore) / Math.max(1, opened),
     floorMemoryPerSocket: (floorAfter - floorBefore) / n,
@@ -200,10 +206,10 @@ async function fanOut(db: Database, n: number, topology: "embedded" | "separate"
 
 export async function runFeed(): Promise<FeedResult[]> {
   const results: FeedResult[] = [];
-  for (const [n, topology] of [
-    [1000, "embedded"],
-    [10_000, "separate"],
-  ] as const) {
+  // BENCH_FEED_SIZES=1000,10000 adds 10,000; 1,000 is embedded, larger sizes separate (see the report).
+  const sizes = (process.env.BENCH_FEED_SIZES ?? "1000").split(",").map(Number);
+  for (const n of sizes) {
+    const topology = n <= 1000 ? "embedded" : "separate";
     const db = await startDatabase();
     try {
       results.push(await fanOut(db, n, topology));
@@ -224,8 +230,9 @@ N graphql-ws subscribers of \`offerFeed\` through the gateway (admin key,
 of their own (2,500 each at most). Each round, one \`setStock\` changes the
 quantity of a seller who lists one offer at each of the ${MARKETS} marketplaces: one
 UPDATED event per feed, one message per subscriber. Latency is from sending
-the mutation to each message's arrival, over ${ROUNDS} rounds (the mutation's own
-response time is shown apart). The floor is a bare \`ws\` server sending the
+the mutation to each message's arrival, over ${ROUNDS} rounds, and also from the
+mutation's response (its writes and feed appends done: the fan-out alone; an
+event may arrive before the response). The floor is a bare \`ws\` server sending the
 same bytes (one such message, ${results[0]?.sampleBytes ?? "?"} bytes) to the same number of sockets
 from the same client processes, from the command to broadcast. Memory: RSS
 growth of the serving processes over the subscribers.
@@ -234,28 +241,45 @@ growth of the serving processes over the subscribers.
 the gateway opens one WebSocket to the exchange per subscription (for
 end-to-end backpressure), so each subscriber holds three sockets in the
 embedded process (client, gateway → exchange, exchange side), and this
-machine allows a process 20,000 descriptors (hard limit; \`ulimit -Hn\`). They
-run on separate processes instead: the exchange, and two gateway replicas
-taking half the subscribers each.
+machine allows a process 20,000 descriptors (hard limit; \`ulimit -Hn\`).
+\`BENCH_FEED_SIZES=1000,10000 npm run bench:feed\` runs 10,000 on separate
+processes instead (the exchange, and two gateway replicas taking half the
+subscribers each); it is not part of \`npm run bench\`, see the notes above
+for what it gave.
 
 ${table(
-  ["subscribers", "serving processes", "connected", "delivered", "p50 ms", "p99 ms", "max ms", "floor p50 / p99 ms", "p99 / floor p99", "goal ≤ 3×", "memory per subscriber", "floor memory per socket", "setStock response ms"],
+  [
+    "subscribers",
+    "serving processes",
+    "connected",
+    "delivered",
+    "from the mutation p50 / p99 ms",
+    "max ms",
+    "setStock response ms",
+    "from its response p50 / p99 ms",
+    "floor p50 / p99 ms",
+    "p99 / floor p99 (from the mutation; from its response)",
+    "goal ≤ 3×",
+    "memory per subscriber",
+    "floor memory per socket",
+  ],
   results.map((r) => {
     const ratio = r.gateway.p99 / r.floor.p99;
+    const fanOutRatio = r.fanOut.p99 / r.floor.p99;
     return [
       r.subscribers,
       r.topology === "embedded" ? "embedded (1)" : "exchange + 2 gateways",
       r.opened,
       `${r.gateway.delivered} / ${r.gateway.expected}`,
-      fixed(r.gateway.p50, 0),
-      fixed(r.gateway.p99, 0),
+      `${fixed(r.gateway.p50, 0)} / ${fixed(r.gateway.p99, 0)}`,
       fixed(r.gateway.max, 0),
+      fixed(r.mutationMs, 0),
+      `${fixed(r.fanOut.p50, 0)} / ${fixed(r.fanOut.p99, 0)}`,
       `${fixed(r.floor.p50, 1)} / ${fixed(r.floor.p99, 1)}`,
-      `${fixed(ratio, 1)}×`,
-      ratio <= 3 ? "met" : "**missed**",
+      `${fixed(ratio, 1)}×; ${fixed(fanOutRatio, 1)}×`,
+      ratio <= 3 ? "met" : fanOutRatio <= 3 ? "**missed** (met from the response)" : "**missed**",
       `${fixed(r.memoryPerSubscriber / 1024, 0)} KiB`,
       `${fixed(r.floorMemoryPerSocket / 1024, 1)} KiB`,
-      fixed(r.mutationMs, 0),
     ];
   }),
 )}`;

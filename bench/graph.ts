@@ -31,8 +31,8 @@ export const GRAPH_SIZE = { products: 10, chains: 10, sellers: 10, copies: 9 };
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 1.5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const PROFILE = process.env.BENCH_PROFILE; // a target name: run it under --cpu-prof
 
 interface Spec {

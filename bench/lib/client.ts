@@ -5,19 +5,25 @@ export interface Response<T = any> {
 }
 
 /** POSTs one operation (with a timeout); throws on HTTP failure or any GraphQL error. */
-export async function gql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, apiKey?: string): Promise<T> {
-  const r = await post<T>(url, query, variables, apiKey);
+export async function gql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, apiKey?: string, timeoutMs?: number): Promise<T> {
+  const r = await post<T>(url, query, variables, apiKey, timeoutMs);
   if (r.errors?.length) throw new Error(`GraphQL error: ${JSON.stringify(r.errors).slice(0, 500)} for ${query.slice(0, 120)}`);
   return r.data as T;
 }
 
 /** POSTs one operation and returns the whole response, errors included. */
-export async function post<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, apiKey?: string): Promise<Response<T>> {
+export async function post<T = any>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  apiKey?: string,
+  timeoutMs = 120_000,
+): Promise<Response<T>> {
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
     body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(120_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await response.text();
   try {
