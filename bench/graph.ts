@@ -118,7 +118,9 @@ export async function runGraph(db: Database, world: OfferGraphWorld): Promise<Gr
     [bodies[i], bodies[j]] = [bodies[j]!, bodies[i]!];
   }
   const targets: Target[] = [];
-  const list = specs(db);
+  // BENCH_ONLY="name,name": only those targets (for a profile or a quick look; ratios need their pairs).
+  const only = process.env.BENCH_ONLY?.split(",");
+  const list = specs(db).filter((s) => !only || only.includes(s.name));
   for (const spec of list) {
     process.stdout.write(`starting ${spec.name}\n`);
     targets.push({ ...(await spec.start()), name: spec.name });
@@ -148,7 +150,8 @@ const sum = (o: Record<string, number>, skip: string[] = []) =>
 /** The markdown for the results, with the goals. */
 export function graphReport(results: GraphResult[], world: OfferGraphWorld, command: string): string {
   const by = new Map(results.map((r) => [r.name, r]));
-  const ratio = (a: string, b: string) => median(by.get(a)!.rounds.map((r, i) => r.rps / by.get(b)!.rounds[i]!.rps));
+  const ratio = (a: string, b: string) =>
+    by.has(a) && by.has(b) ? median(by.get(a)!.rounds.map((r, i) => r.rps / by.get(b)!.rounds[i]!.rps)) : NaN;
   const rows = results.map((r) => {
     const m = (f: (x: MeasuredLoad) => number) => median(r.rounds.map(f));
     return [
@@ -161,7 +164,12 @@ export function graphReport(results: GraphResult[], world: OfferGraphWorld, comm
       fixed(m((x) => x.cpuPerRequest.db!), 2),
     ];
   });
-  const goal = (label: string, value: number, target: number) => [label, `${fixed(value, 2)}×`, `≥ ${target}×`, value >= target ? "met" : "**missed**"];
+  const goal = (label: string, value: number, target: number) => [
+    label,
+    `${fixed(value, 2)}×`,
+    `≥ ${target}×`,
+    Number.isNaN(value) ? "not measured" : value >= target ? "met" : "**missed**",
+  ];
   return `## 1. Offer graph: throughput, latency, CPU per request
 
 ${provenance(command)}
