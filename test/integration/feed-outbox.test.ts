@@ -3,6 +3,7 @@ import type { Connection } from "mongoose";
 import { createExchangeSubgraph } from "../../src/exchange";
 import { feedEventModel } from "../../src/exchange/feed/feed.model";
 import { FeedRepository } from "../../src/exchange/feed/feed.repository";
+import { FeedService } from "../../src/exchange/feed/feed.service";
 import { settingsModel } from "../../src/exchange/marketplace/settings.model";
 import { SettingsRepository } from "../../src/exchange/marketplace/settings.repository";
 import { directOfferKey, draftOffer, offerModel } from "../../src/exchange/offer/offer.model";
@@ -140,5 +141,50 @@ describe("the outbox: a crash between an offer's change and its feed event loses
       [4, "UPDATED", 103],
     ]);
     expect(new Set(events.map((e) => e._id)).size).toBe(4);
+  });
+
+  it("an offer that gains an event while its flush is under way stays pending, and that event reaches the feed once", async () => {
+    const connection = await mongo.connect();
+    const db = await dataLayer(connection);
+    const feed = new FeedService(db.offers, db.feed, createLocalBus(), { require: async () => undefined });
+    const [sellerId, productId] = [newId("seller"), newId("product")];
+    await db.stock.compareAndSet(sellerId, productId, 4, 0);
+    const marketplaces = [newId("marketplace"), newId("marketplace")];
+    const offers = [];
+    for (const marketplaceId of marketplaces) {
+      const offer = await db.reconciler.initial(
+        draftOffer(newId("offer"), {
+          key: directOfferKey(sellerId, marketplaceId, productId),
+          sellerId,
+          marketplaceId,
+          productId,
+          sourceId: null,
+          viaId: null,
+          path: [sellerId, marketplaceId],
+          depth: 0,
+          price: 500,
+          currency: "BRL",
+          status: "ACTIVE",
+        }),
+      );
+      await db.offers.insert(offer);
+      offers.push(offer);
+    }
+    // The flush reads both offers as they are now; then the second gets a new price before it is marked.
+    const snapshot = await db.offers.findByIds(offers.map((o) => o._id));
+    await db.reconciler.apply([offers[1]!._id], () => ({ price: 600 }));
+    await feed.flush(snapshot);
+
+    const [first, second] = [(await db.offers.findById(offers[0]!._id))!, (await db.offers.findById(offers[1]!._id))!];
+    expect([first.hasPending, first.flushedThrough]).toEqual([false, 1]);
+    expect([second.hasPending, second.flushedThrough, second.eventCount]).toEqual([true, 1, 2]);
+
+    await feed.sweep();
+    expect((await db.offers.findById(offers[1]!._id))!.hasPending).toBe(false);
+    expect((await db.feed.after(marketplaces[0]!, 0, 10)).map((e) => [e.seq, e.type, e.price])).toEqual([[1, "ELIGIBLE", 500]]);
+    expect((await db.feed.after(marketplaces[1]!, 0, 10)).map((e) => [e.seq, e.type, e.price])).toEqual([
+      [1, "ELIGIBLE", 500],
+      [2, "UPDATED", 600],
+    ]);
   });
 });

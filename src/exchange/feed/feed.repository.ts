@@ -1,6 +1,13 @@
 import type { OutboxEvent } from "../offer/offer.model";
 import type { FeedEventModel, FeedEventRecord } from "./feed.model";
 
+/** One offer's event, to append to the feed of the marketplace that lists the offer. */
+export interface FeedAppend {
+  marketplaceId: string;
+  offerId: string;
+  event: OutboxEvent;
+}
+
 const isDuplicateOn = (error: unknown, index: "_id" | "seq"): boolean => {
   const e = error as { code?: number; keyPattern?: Record<string, unknown>; message?: string } | null;
   if (e?.code !== 11000) return false;
@@ -30,18 +37,7 @@ export class FeedRepository {
   async append(marketplaceId: string, offerId: string, event: OutboxEvent): Promise<FeedEventRecord | null> {
     let seq = (this.lastSeq.get(marketplaceId) ?? (await this.readLastSeq(marketplaceId))) + 1;
     for (;;) {
-      const record: FeedEventRecord = {
-        _id: `${offerId}:${event.eventNo}`,
-        marketplaceId,
-        seq,
-        type: event.type,
-        offerId,
-        available: event.available,
-        quantity: event.quantity,
-        price: event.price,
-        unavailableReason: event.unavailableReason,
-        occurredAt: event.occurredAt,
-      };
+      const record = toRecord({ marketplaceId, offerId, event }, seq);
       try {
         await this.model.create(record);
         this.lastSeq.set(marketplaceId, seq);
@@ -51,6 +47,42 @@ export class FeedRepository {
         if (!isDuplicateOn(error, "seq")) throw error;
         seq = (await this.readLastSeq(marketplaceId)) + 1;
       }
+    }
+  }
+
+  /**
+   * Appends many events, to any number of feeds, each once and each feed's
+   * in the order given, in one insert when nothing contends: every event
+   * takes the next sequence number of its feed as this process last saw it
+   * (the uncached feeds read at once), and the insert is ordered, so within
+   * a feed each event is written after the one before it. When that guess
+   * meets another writer's event, or an event already in the log (a retry),
+   * the rest is appended one by one, which settles both; what the batch
+   * already wrote is then found by its id and not written again.
+   */
+  async appendAll(appends: readonly FeedAppend[]): Promise<void> {
+    if (appends.length === 0) return;
+    const feeds = [...new Set(appends.map((a) => a.marketplaceId))];
+    const unknown = feeds.filter((m) => !this.lastSeq.has(m));
+    const read = await Promise.all(unknown.map(async (m) => [m, await this.readLastSeq(m)] as const));
+    const next = new Map(feeds.map((m) => [m, this.lastSeq.get(m) ?? 0]));
+    for (const [m, seq] of read) next.set(m, seq);
+    const records = appends.map((a) => {
+      const seq = next.get(a.marketplaceId)! + 1;
+      next.set(a.marketplaceId, seq);
+      return toRecord(a, seq);
+    });
+    try {
+      await this.model.insertMany(records, { ordered: true });
+      for (const [m, seq] of next) this.lastSeq.set(m, seq);
+    } catch (error) {
+      if (!isDuplicateOn(error, "_id") && !isDuplicateOn(error, "seq")) throw error;
+      for (const m of feeds) this.lastSeq.delete(m);
+      await Promise.all(
+        feeds.map(async (m) => {
+          for (const a of appends) if (a.marketplaceId === m) await this.append(a.marketplaceId, a.offerId, a.event);
+        }),
+      );
     }
   }
 
@@ -67,3 +99,16 @@ export class FeedRepository {
     return this.readLastSeq(marketplaceId);
   }
 }
+
+const toRecord = ({ marketplaceId, offerId, event }: FeedAppend, seq: number): FeedEventRecord => ({
+  _id: `${offerId}:${event.eventNo}`,
+  marketplaceId,
+  seq,
+  type: event.type,
+  offerId,
+  available: event.available,
+  quantity: event.quantity,
+  price: event.price,
+  unavailableReason: event.unavailableReason,
+  occurredAt: event.occurredAt,
+});

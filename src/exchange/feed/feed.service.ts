@@ -9,7 +9,7 @@ import type { OfferRepository } from "../offer/offer.repository";
 import { decodeFeedCursor } from "./feed.cursor";
 import { FeedHub, type FeedHubOptions, type FeedHubStats } from "./feed.hub";
 import type { FeedEventRecord } from "./feed.model";
-import type { FeedRepository } from "./feed.repository";
+import type { FeedAppend, FeedRepository } from "./feed.repository";
 
 export const MAX_FEED_PAGE = 1000;
 
@@ -38,30 +38,32 @@ export class FeedService {
 
   /**
    * Appends every event waiting in these offers' outboxes, in each offer's
-   * order, then clears them. Safe to run twice or concurrently: an event is
-   * appended once.
+   * order, in one batch, rings the bus for each feed that grew, then clears
+   * the outboxes. Safe to run twice or concurrently: an event is appended
+   * once. Given the same offer twice, its latest record (highest `rev`) is
+   * the one read: its outbox holds every event of the earlier one not yet
+   * flushed.
    */
   async flush(records: Iterable<OfferRecord>): Promise<void> {
-    const byMarketplace = new Map<string, OfferRecord[]>();
+    const latest = new Map<string, OfferRecord>();
     for (const r of records) {
-      if (!r.outbox.some((e) => e.eventNo > r.flushedThrough)) {
-        if (r.hasPending) await this.offers.markFlushed(r._id, r.eventCount);
-        continue;
-      }
-      const list = byMarketplace.get(r.marketplaceId) ?? [];
-      list.push(r);
-      byMarketplace.set(r.marketplaceId, list);
+      const seen = latest.get(r._id);
+      if (!seen || r.rev >= seen.rev) latest.set(r._id, r);
     }
-    await Promise.all(
-      [...byMarketplace].map(async ([marketplaceId, offers]) => {
-        for (const offer of offers) {
-          const events = offer.outbox.filter((e) => e.eventNo > offer.flushedThrough).sort((a, b) => a.eventNo - b.eventNo);
-          for (const event of events) await this.feed.append(marketplaceId, offer._id, event);
-          await this.offers.markFlushed(offer._id, events.at(-1)!.eventNo);
-        }
-        this.bus.ring(marketplaceId);
-      }),
-    );
+    const appends: FeedAppend[] = [];
+    const flushed: { offerId: string; eventNo: number }[] = [];
+    for (const r of latest.values()) {
+      const events = r.outbox.filter((e) => e.eventNo > r.flushedThrough).sort((a, b) => a.eventNo - b.eventNo);
+      if (events.length > 0) {
+        for (const event of events) appends.push({ marketplaceId: r.marketplaceId, offerId: r._id, event });
+        flushed.push({ offerId: r._id, eventNo: events.at(-1)!.eventNo });
+      } else if (r.hasPending) {
+        flushed.push({ offerId: r._id, eventNo: r.eventCount });
+      }
+    }
+    await this.feed.appendAll(appends);
+    for (const marketplaceId of new Set(appends.map((a) => a.marketplaceId))) this.bus.ring(marketplaceId);
+    await this.offers.markFlushed(flushed);
   }
 
   /** Appends what a crash left in outboxes. Runs at start-up and then periodically. */

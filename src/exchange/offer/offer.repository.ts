@@ -114,17 +114,26 @@ export class OfferRepository {
   }
 
   /**
-   * Records that the offer's events up to `eventNo` are in the feed. Touches
-   * neither `rev` nor the outbox, so it never races an evaluation's write.
+   * Records, for each offer, that its events up to `eventNo` are in the feed,
+   * in one bulk write (and a second only when some offer moved on meanwhile).
+   * Touches neither `rev` nor the outbox, so it never races an evaluation's
+   * write: an offer that got a new event since keeps `hasPending`.
    */
-  async markFlushed(offerId: string, eventNo: number): Promise<void> {
-    const done = await this.model.updateOne(
-      { _id: offerId, eventCount: eventNo },
-      { $set: { flushedThrough: eventNo, hasPending: false } },
+  async markFlushed(flushed: readonly { offerId: string; eventNo: number }[]): Promise<void> {
+    if (flushed.length === 0) return;
+    const done = await this.model.bulkWrite(
+      flushed.map(({ offerId, eventNo }) => ({
+        updateOne: { filter: { _id: offerId, eventCount: eventNo }, update: { $set: { flushedThrough: eventNo, hasPending: false } } },
+      })),
+      { ordered: false },
     );
-    if (done.matchedCount === 0) {
-      await this.model.updateOne({ _id: offerId, flushedThrough: { $lt: eventNo } }, { $set: { flushedThrough: eventNo } });
-    }
+    if (done.matchedCount === flushed.length) return;
+    await this.model.bulkWrite(
+      flushed.map(({ offerId, eventNo }) => ({
+        updateOne: { filter: { _id: offerId, flushedThrough: { $lt: eventNo } }, update: { $set: { flushedThrough: eventNo } } },
+      })),
+      { ordered: false },
+    );
   }
 
   async page(filter: OfferFilter, page: Page): Promise<{ rows: OfferRecord[]; total: number }> {

@@ -1,0 +1,131 @@
+import type { Connection } from "mongoose";
+import { feedEventModel, type FeedEventModel } from "../../src/exchange/feed/feed.model";
+import { FeedRepository, type FeedAppend } from "../../src/exchange/feed/feed.repository";
+import { newId } from "../../src/shared/ids";
+import { ensureIndexes } from "../../src/shared/mongo";
+import { startTestMongo, type TestMongo } from "../helpers/mongo";
+
+/** The feed's appends on the embedded server: batched, and correct when they meet another writer. */
+let mongo: TestMongo;
+let connection: Connection;
+let model: FeedEventModel;
+const commands: string[] = [];
+
+beforeAll(async () => {
+  mongo = await startTestMongo();
+  connection = await mongo.connect({ monitorCommands: true });
+  connection.getClient().on("commandStarted", (e) => commands.push(`${e.commandName} ${String(e.command[e.commandName])}`));
+  model = feedEventModel(connection);
+  await ensureIndexes([model]);
+});
+afterAll(() => mongo.stop());
+
+let eventNo = 0;
+/** The next event of `offerId`, to append to `marketplaceId`'s feed. */
+const event = (marketplaceId: string, offerId: string, no = ++eventNo): FeedAppend => ({
+  marketplaceId,
+  offerId,
+  event: { eventNo: no, type: "UPDATED", available: true, quantity: no, price: no, unavailableReason: null, occurredAt: new Date() },
+});
+
+/** The feed as stored: [seq, event id] in seq order. */
+const feedOf = async (marketplaceId: string) =>
+  (await model.find({ marketplaceId }).sort({ seq: 1 }).lean()).map((e) => [e.seq, e._id] as const);
+
+const idOf = (a: FeedAppend) => `${a.offerId}:${a.event.eventNo}`;
+
+describe("FeedRepository.appendAll", () => {
+  it("appends to many feeds in one insert, each numbered on from its own last event, in the order given", async () => {
+    const repo = new FeedRepository(model);
+    const [m1, m2] = [newId("marketplace"), newId("marketplace")];
+    const [o1, o2, o3] = [newId("offer"), newId("offer"), newId("offer")];
+    const earlier = [event(m1, o1), event(m1, o1)];
+    for (const a of earlier) await new FeedRepository(model).append(a.marketplaceId, a.offerId, a.event);
+
+    const batch = [event(m1, o1), event(m2, o2), event(m1, o3), event(m2, o2), event(m1, o1)];
+    commands.length = 0;
+    await repo.appendAll(batch);
+
+    expect(commands.filter((c) => c.startsWith("insert"))).toEqual(["insert feed_events"]);
+    expect(await feedOf(m1)).toEqual([...earlier, batch[0]!, batch[2]!, batch[4]!].map((a, i) => [i + 1, idOf(a)]));
+    expect(await feedOf(m2)).toEqual([batch[1]!, batch[3]!].map((a, i) => [i + 1, idOf(a)]));
+
+    // Its feeds are now known: the next batch reads nothing first.
+    commands.length = 0;
+    const next = [event(m2, o2), event(m1, o3)];
+    await repo.appendAll(next);
+    expect(commands).toEqual(["insert feed_events"]);
+    expect((await feedOf(m1)).at(-1)).toEqual([6, idOf(next[1]!)]);
+    expect((await feedOf(m2)).at(-1)).toEqual([3, idOf(next[0]!)]);
+  });
+
+  it("a batch whose numbers another writer took meanwhile is appended after that writer's events, with no gap", async () => {
+    const [a, b] = [new FeedRepository(model), new FeedRepository(model)];
+    const m = newId("marketplace");
+    const offer = newId("offer");
+    const first = event(m, offer);
+    await a.appendAll([first]); // a now guesses 2 for m's next event
+    const other = event(m, newId("offer"));
+    await b.append(other.marketplaceId, other.offerId, other.event); // and b takes 2
+
+    const batch = [event(m, offer), event(m, offer), event(m, offer)];
+    await a.appendAll(batch);
+    expect(await feedOf(m)).toEqual([first, other, ...batch].map((e, i) => [i + 1, idOf(e)]));
+  });
+
+  it("writers racing on the same feeds append every event once, numbered 1..n, each writer's events in its order", async () => {
+    const writers = [new FeedRepository(model), new FeedRepository(model), new FeedRepository(model)];
+    const feeds = [newId("marketplace"), newId("marketplace")];
+    const batches = writers.map(() =>
+      Array.from({ length: 4 }, () => {
+        const offer = newId("offer");
+        return feeds.flatMap((m) => [event(m, offer), event(m, offer)]);
+      }),
+    );
+    await Promise.all(
+      writers.map(async (w, i) => {
+        for (const batch of batches[i]!) await w.appendAll(batch);
+      }),
+    );
+
+    for (const m of feeds) {
+      const feed = await feedOf(m);
+      const mine = batches.flat(2).filter((a) => a.marketplaceId === m);
+      expect(feed.map(([seq]) => seq)).toEqual(mine.map((_, i) => i + 1));
+      expect(new Set(feed.map(([, id]) => id))).toEqual(new Set(mine.map(idOf)));
+      // Each writer's own events keep their order within the feed.
+      const position = new Map(feed.map(([seq, id]) => [id, seq]));
+      for (const writerBatches of batches) {
+        const order = writerBatches.flat().filter((a) => a.marketplaceId === m).map((a) => position.get(idOf(a))!);
+        expect(order).toEqual([...order].sort((x, y) => x - y));
+      }
+    }
+  });
+
+  it("a batch retried after part of it reached the log appends the rest, each event once", async () => {
+    const repo = new FeedRepository(model);
+    const m = newId("marketplace");
+    const offer = newId("offer");
+    const events = [event(m, offer), event(m, offer), event(m, offer), event(m, offer)];
+    for (const a of events.slice(0, 2)) await repo.append(a.marketplaceId, a.offerId, a.event);
+
+    await repo.appendAll(events);
+    expect(await feedOf(m)).toEqual(events.map((e, i) => [i + 1, idOf(e)]));
+  });
+
+  it("an error other than a taken number or id reaches the caller, and nothing is written", async () => {
+    const repo = new FeedRepository(model);
+    const m = newId("marketplace");
+    const bad = event(m, newId("offer"));
+    // A document the schema refuses: no type.
+    (bad.event as { type: unknown }).type = undefined;
+    await expect(repo.appendAll([event(m, newId("offer")), bad])).rejects.toThrow(/type/);
+    expect(await feedOf(m)).toEqual([]);
+  });
+
+  it("an empty batch costs no round trip", async () => {
+    commands.length = 0;
+    await new FeedRepository(model).appendAll([]);
+    expect(commands).toEqual([]);
+  });
+});
