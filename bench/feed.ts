@@ -19,6 +19,8 @@ import { SECRETS, startPart, startTarget, targetEnv } from "./lib/targets";
 import { Admin } from "./lib/world";
 
 const ROUNDS = Number(process.env.BENCH_FEED_ROUNDS ?? 5);
+/** BENCH_PROFILE=1: the serving processes run under --cpu-prof (profiles/, summarised by bench/profile.ts). */
+const profileArgs = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.cwd()}/profiles`] : [];
 const MARKETS = 100;
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -99,17 +101,17 @@ async function fanOut(db: Database, n: number, topology: "embedded" | "separate"
   const serving: { pid: number }[] = [];
   const urls: string[] = [];
   if (topology === "embedded") {
-    const og = await startTarget("offergate", "offergate", env);
+    const og = await startTarget("offergate", "offergate", env, [], profileArgs);
     serving.push({ pid: og.pids.gateway! });
     urls.push(og.url);
   } else {
     const accounts = await startPart("accounts", "accounts/server", { ...env, ACCOUNTS_PORT: "0" });
     const catalog = await startPart("catalog", "catalog/server", { ...env, CATALOG_PORT: "0" });
     const parts = { ACCOUNTS_URL: accounts.url, CATALOG_URL: catalog.url };
-    const exchange = await startPart("exchange", "exchange/server", { ...env, ...parts, EXCHANGE_PORT: "0" });
+    const exchange = await startPart("exchange", "exchange/server", { ...env, ...parts, EXCHANGE_PORT: "0" }, profileArgs);
     serving.push({ pid: exchange.child.pid });
     for (let g = 0; g < 2; g++) {
-      const gw = await startPart(`gateway ${g}`, "gateway/server", { ...env, ...parts, EXCHANGE_URL: exchange.url });
+      const gw = await startPart(`gateway ${g}`, "gateway/server", { ...env, ...parts, EXCHANGE_URL: exchange.url }, profileArgs);
       serving.push({ pid: gw.child.pid });
       urls.push(gw.url);
     }

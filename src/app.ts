@@ -31,9 +31,9 @@ export interface Offergate {
 
 export interface StartOptions {
   /**
-   * How the gateway reaches the subgraphs for queries and mutations:
-   * "in-process" (default) calls their schemas directly, "http" goes over
-   * loopback as separate processes do. Subscriptions always use WebSockets.
+   * How the gateway reaches the subgraphs: "in-process" (default) calls
+   * their schemas directly, subscriptions included; "http" goes over
+   * loopback HTTP, and WebSockets for subscriptions, as separate processes do.
    */
   subgraphTransport?: "in-process" | "http";
   /** The gateway's query planner (default "rust"). */

@@ -5,7 +5,7 @@ import { DomainError } from "../shared/errors";
 import { PRINCIPAL_HEADER, signPrincipal, type Principal } from "../shared/principal";
 import { bearerKey, type Authenticator } from "./authenticate";
 import { useContractErrorCodes } from "./error-codes";
-import { useInProcessSubgraphs, type LocalSubgraph } from "./in-process";
+import { inProcessUpstream, useInProcessSubgraphs, type LocalSubgraph } from "./in-process";
 import { useFieldSuggestions, useQueryLimits, type QueryLimits } from "./limits";
 import { maskGatewayError } from "./mask-errors";
 import { clientAddress, rateLimited, type RateLimiter } from "./rate-limit";
@@ -29,7 +29,7 @@ export interface GatewayOptions {
   rateLimiter?: RateLimiter;
   /** Take the client's address from X-Forwarded-For (behind a trusted reverse proxy). */
   trustProxy?: boolean;
-  /** Subgraphs in this process, by name: queries and mutations call them directly instead of over HTTP. */
+  /** Subgraphs in this process, by name: queries, mutations and subscriptions call them directly instead of over HTTP and WebSockets. */
   inProcess?: Record<string, LocalSubgraph>;
   /** "rust" (default): @graphql-hive/router-runtime; "javascript": the runtime's own planner (kept for the bench). */
   queryPlanner?: "rust" | "javascript";
@@ -112,14 +112,17 @@ export function createGateway(options: GatewayOptions) {
         return principal ? { [PRINCIPAL_HEADER]: signPrincipal(principal, internalSecret) } : {};
       },
     },
-    // Subscriptions go to the subgraphs over WebSockets of their own (see ./subscriptions.ts).
+    // Subscriptions go to the subgraphs over WebSockets of their own, or by direct calls in this process (see ./subscriptions.ts).
     plugins: () => [
       // Limits first: a request they refuse costs no key look-up and no rate budget.
       ...(options.queryLimits ? useQueryLimits(options.queryLimits) : []),
       ...useFieldSuggestions(options.fieldSuggestions ?? true),
       useAuthentication(options.authenticate, options.rateLimiter, options.trustProxy),
       useContractErrorCodes(),
-      useSubscriptions(options.subscriptions ?? DEFAULT_SUBSCRIPTION_LIMITS),
+      useSubscriptions(
+        options.subscriptions ?? DEFAULT_SUBSCRIPTION_LIMITS,
+        Object.fromEntries(Object.entries(options.inProcess ?? {}).map(([name, s]) => [name, inProcessUpstream(s, internalSecret)])),
+      ),
       ...(options.inProcess ? [useInProcessSubgraphs(options.inProcess, internalSecret)] : []),
     ],
   });

@@ -27,24 +27,93 @@ const toGraphQLError = (e: GraphQLFormattedError | Error): GraphQLError =>
     extensions: "extensions" in e ? (e.extensions as Record<string, unknown>) : undefined,
   });
 
+/** What a subscription's results come from: its subgraph, over a WebSocket or in this process. */
+export interface UpstreamSink {
+  next(result: ExecutionResult): void;
+  /** The subgraph refused the operation (or failed it) with these errors: they end the subscription. */
+  fail(errors: readonly GraphQLError[]): void;
+  /** The connection to the subgraph was lost: the client is told to resume with its cursor. */
+  lost(): void;
+  complete(): void;
+}
+
+export interface UpstreamHandle {
+  /** Stops taking results from the subgraph, if it can; true when it did. */
+  pause(): boolean;
+  resume(): void;
+  dispose(): void;
+}
+
+export type Upstream = (sink: UpstreamSink) => UpstreamHandle;
+
+
 /**
- * One client subscription's connection to its subgraph: a WebSocket of its
- * own, so that TCP carries backpressure end to end. Results wait in a buffer
- * of at most `maxBuffered`; when it is full the socket is paused, the
- * subgraph's sends stall, and the exchange stops reading the log for it (its
- * hub sends it back to reading at its own pace). A client that takes nothing
- * for `stallMs` while the buffer is full is cut off. The connection never
- * retries on its own: a retry would send the same `after` again and replay
- * events the client already has; the client resumes with its cursor instead.
+ * A subgraph subscription over a WebSocket of its own, so that TCP carries
+ * backpressure end to end: a paused socket stalls the subgraph's sends, and
+ * the exchange stops reading the log for it (its hub sends it back to reading
+ * at its own pace). The connection never retries on its own: a retry would
+ * send the same `after` again and replay events the client already has; the
+ * client resumes with its cursor instead.
  */
-function subscribeUpstream(
-  url: string,
+export function webSocketUpstream(url: string, request: ExecutionRequest): Upstream {
+  return (sink) => {
+    let socket: WebSocket | undefined;
+    let paused = false;
+    const client = createClient({
+      url,
+      webSocketImpl: WebSocket,
+      lazy: true,
+      lazyCloseTimeout: 0,
+      retryAttempts: 0,
+      on: { opened: (s) => void (socket = s as WebSocket) },
+    });
+    const unsubscribe = client.subscribe(
+      {
+        query: print(request.document),
+        variables: request.variables as Record<string, unknown> | undefined,
+        operationName: request.operationName,
+        extensions: request.extensions,
+      },
+      {
+        // Plain JSON errors would be masked by the gateway; GraphQLErrors keep their codes.
+        next: (result) => sink.next({ ...result, errors: result.errors?.map(toGraphQLError) } as ExecutionResult),
+        error: (error) => (Array.isArray(error) ? sink.fail((error as GraphQLFormattedError[]).map(toGraphQLError)) : sink.lost()),
+        complete: () => sink.complete(),
+      },
+    );
+    return {
+      pause: () => {
+        if (!socket) return false;
+        socket.pause();
+        return (paused = true);
+      },
+      resume: () => {
+        socket?.resume();
+        paused = false;
+      },
+      dispose: () => {
+        // A paused socket would never read the subgraph's close frame, and hold its server's shutdown for 30 s.
+        if (paused) socket?.resume();
+        unsubscribe();
+        void client.dispose();
+      },
+    };
+  };
+}
+
+/**
+ * One client subscription as the gateway holds it: results from its
+ * upstream wait in a buffer of at most `maxBuffered`; when it is full the
+ * upstream is paused. A client that takes nothing for `stallMs` while the
+ * buffer is full is cut off, and told where to resume.
+ */
+function bufferedSubscription(
+  upstream: Upstream,
   request: ExecutionRequest,
   limits: SubscriptionLimits,
   interrupt: (why: Interruption) => void,
 ): AsyncIterableIterator<ExecutionResult> {
   const buffer: ExecutionResult[] = [];
-  let socket: WebSocket | undefined;
   let paused = false;
   let finished = false;
   let wake: (() => void) | null = null;
@@ -55,14 +124,6 @@ function subscribeUpstream(
   };
 
   gatewaySubscriptions.inc();
-  const client = createClient({
-    url,
-    webSocketImpl: WebSocket,
-    lazy: true,
-    lazyCloseTimeout: 0,
-    retryAttempts: 0,
-    on: { opened: (s) => void (socket = s as WebSocket) },
-  });
   const finish = (why?: Interruption) => {
     if (finished) return;
     finished = true;
@@ -70,46 +131,30 @@ function subscribeUpstream(
     if (why) gatewaySubscriptionsEnded.inc({ reason: why.reason });
     clearInterval(watchdog);
     request.signal?.removeEventListener("abort", onAbort);
-    // A paused socket would never read the subgraph's close frame, and hold its server's shutdown for 30 s.
-    if (paused) socket?.resume();
-    unsubscribe();
-    void client.dispose();
+    handle.dispose();
     if (why) interrupt(why);
     notify();
   };
-  const unsubscribe = client.subscribe(
-    {
-      query: print(request.document),
-      variables: request.variables as Record<string, unknown> | undefined,
-      operationName: request.operationName,
-      extensions: request.extensions,
+  const handle = upstream({
+    next: (result) => {
+      if (finished) return; // cut off: what still arrives is the client's to re-read from its cursor
+      buffer.push(result);
+      if (buffer.length >= limits.maxBuffered && !paused) paused = handle.pause();
+      notify();
     },
-    {
-      next: (result) => {
-        if (finished) return; // cut off: what still arrives is the client's to re-read from its cursor
-        // Plain JSON errors would be masked by the gateway; GraphQLErrors keep their codes.
-        buffer.push({ ...result, errors: result.errors?.map(toGraphQLError) } as ExecutionResult);
-        if (buffer.length >= limits.maxBuffered && !paused && socket) {
-          socket.pause();
-          paused = true;
-        }
-        notify();
-      },
-      error: (error) => {
-        if (Array.isArray(error)) {
-          buffer.push({ errors: (error as GraphQLFormattedError[]).map(toGraphQLError) });
-          finish();
-        } else {
-          finish({
-            code: "SERVICE_UNAVAILABLE",
-            reason: "UPSTREAM_CLOSED",
-            message: "The subscription lost its connection to the service behind the gateway",
-          });
-        }
-      },
-      complete: () => finish(),
+    fail: (errors) => {
+      if (finished) return;
+      buffer.push({ errors: [...errors] });
+      finish();
     },
-  );
+    lost: () =>
+      finish({
+        code: "SERVICE_UNAVAILABLE",
+        reason: "UPSTREAM_CLOSED",
+        message: "The subscription lost its connection to the service behind the gateway",
+      }),
+    complete: () => finish(),
+  });
   const watchdog = setInterval(
     () => {
       if (paused && Date.now() - lastPull > limits.stallMs) {
@@ -134,7 +179,7 @@ function subscribeUpstream(
         const value = buffer.shift();
         if (value) {
           if (paused && buffer.length <= limits.maxBuffered / 2) {
-            socket?.resume();
+            handle.resume();
             paused = false;
           }
           return { value, done: false };
@@ -231,22 +276,35 @@ function clientResults(
 
 /**
  * Subscriptions through the gateway, in place of the HTTP transport's shared
- * WebSocket: one socket per subscription to its subgraph (backpressure and no
- * head-of-line blocking between subscribers), bounded buffers, slow clients
- * cut off, no silent re-subscription, and subgraph error codes kept. The
- * principal reaches the subgraph signed in the operation's
- * `extensions.headers`, where `propagateHeaders` puts it.
+ * WebSocket: each subscription has its own connection to its subgraph (a
+ * WebSocket, or a direct call when the subgraph runs in this process), so
+ * that backpressure reaches the subgraph with no head-of-line blocking
+ * between subscribers; bounded buffers, slow clients cut off, no silent
+ * re-subscription, and subgraph error codes kept. The principal reaches the
+ * subgraph signed in the operation's `extensions.headers`, where
+ * `propagateHeaders` puts it.
  */
-export function useSubscriptions(limits: SubscriptionLimits = DEFAULT_SUBSCRIPTION_LIMITS): GatewayPlugin {
+export function useSubscriptions(
+  limits: SubscriptionLimits = DEFAULT_SUBSCRIPTION_LIMITS,
+  /** By subgraph name, for the subgraphs in this process: their subscriptions as direct calls. */
+  local: Record<string, (request: ExecutionRequest) => Upstream> = {},
+): GatewayPlugin {
   const interruptions = new WeakMap<object, Interruption>();
   return {
-    onSubgraphExecute({ executionRequest, transportEntry, setExecutor }) {
-      if (executionRequest.operationType !== "subscription" || !transportEntry?.location) return;
-      const url = transportEntry.location.replace(/^http/, "ws");
+    onSubgraphExecute({ subgraphName, executionRequest, transportEntry, setExecutor }) {
+      if (executionRequest.operationType !== "subscription") return;
+      const inProcess = local[subgraphName];
+      const url = transportEntry?.location?.replace(/^http/, "ws");
+      if (!inProcess && !url) return;
       setExecutor((request) =>
-        subscribeUpstream(url, request, limits, (why) => {
-          if (request.context) interruptions.set(request.context as object, why);
-        }),
+        bufferedSubscription(
+          inProcess ? inProcess(request) : webSocketUpstream(url!, request),
+          request,
+          limits,
+          (why) => {
+            if (request.context) interruptions.set(request.context as object, why);
+          },
+        ),
       );
     },
     onSubscribe({ args }) {

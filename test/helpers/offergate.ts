@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { startOffergate, type Offergate } from "../../src/app";
+import { startOffergate, type Offergate, type StartOptions } from "../../src/app";
 import { loadConfig } from "../../src/shared/config";
 import { GraphQLClient } from "./graphql-client";
 
@@ -23,7 +23,7 @@ export interface TestOffergate {
  * given, its own embedded database. `env` overrides the environment it is
  * configured from.
  */
-export async function startTestOffergate(env: Record<string, string> = {}): Promise<TestOffergate> {
+export async function startTestOffergate(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestOffergate> {
   const config = loadConfig({
     NODE_ENV: "test",
     HOST: "127.0.0.1",
@@ -32,7 +32,7 @@ export async function startTestOffergate(env: Record<string, string> = {}): Prom
     ADMIN_API_KEY: `og_admin_test_${randomBytes(18).toString("base64url")}`,
     ...env,
   });
-  const app = await startOffergate(config);
+  const app = await startOffergate(config, options);
   const anonymous = new GraphQLClient(app.url);
   return {
     app,

@@ -1,0 +1,83 @@
+import type { StartOptions } from "../../src/app";
+import { FeedSubscriptionWithOfferDocument } from "../generated/graphql";
+import { buildWorld } from "../helpers/exchange";
+import { subscribe } from "../helpers/feed-client";
+import { startTestOffergate, type TestOffergate } from "../helpers/offergate";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sockets open to the exchange subgraph's own server (HTTP and WebSocket). */
+const socketsToExchange = (og: TestOffergate) =>
+  new Promise<number>((resolve, reject) => og.app.subgraphs.exchange!.server.getConnections((error, n) => (error ? reject(error) : resolve(n))));
+
+/**
+ * The gateway reaches the exchange's `offerFeed` by a direct call when both
+ * run in one process (the embedded default), and over a WebSocket per
+ * subscription otherwise: the client sees the same feed either way.
+ */
+describe.each<[string, NonNullable<StartOptions["subgraphTransport"]>, (open: number, closed: number) => void]>([
+  [
+    "in the gateway's process (embedded)",
+    "in-process",
+    (open, closed) => expect([open, closed]).toEqual([0, 0]), // no socket at all: not for the subscription, not for the mutations
+  ],
+  ["over a WebSocket of its own", "http", (open, closed) => expect(open - closed).toBe(1)],
+])("offerFeed with the exchange reached %s", (_how, transport, expectSockets) => {
+  let og: TestOffergate;
+  beforeAll(async () => {
+    og = await startTestOffergate({ FEED_SWEEP_INTERVAL_MS: "3600000" }, { subgraphTransport: transport });
+  });
+  afterAll(() => og.close());
+
+  it("replays, streams live events with the offer as it is now, and ends when the client leaves", async () => {
+    const w = await buildWorld(og.admin, 1);
+    const m = w.ids[0]!;
+    await w.affiliate(m);
+    await w.setStock(w.sellerId, 5);
+    const offer = await w.submit(m, 1000);
+
+    const sub = subscribe(og.url, w.markets[0]!.apiKey, FeedSubscriptionWithOfferDocument, { marketplaceId: m, after: "" });
+    await sub.waitForEvents(1);
+
+    await w.submit(m, 1100);
+    await w.setStock(w.sellerId, 0);
+    await w.submit(m, 1200); // unavailable: no event
+    await w.setStock(w.sellerId, 2);
+    const events = await sub.waitForEvents(4);
+    await sleep(100); // an extra event would arrive now
+    expect(sub.errors).toEqual([]);
+    expect(events.map((e) => [e.type, e.offerId, e.available, e.quantity, e.price, e.unavailableReason])).toEqual([
+      ["ELIGIBLE", offer.id, true, 5, 1000, null],
+      ["UPDATED", offer.id, true, 5, 1100, null],
+      ["INELIGIBLE", offer.id, false, 0, 1100, "SELLER_OUT_OF_STOCK"],
+      ["ELIGIBLE", offer.id, true, 2, 1200, null],
+    ]);
+    // `offer` is resolved when each event is sent: as the offer was then, the last one as it is now.
+    expect(events.at(-1)!.offer).toMatchObject({ id: offer.id, available: true, quantity: 2, price: 1200 });
+    expect(new Set(events.map((e) => e.cursor)).size).toBe(4);
+
+    const open = await socketsToExchange(og);
+    await sub.close();
+    await sleep(200);
+    expectSockets(open, await socketsToExchange(og));
+  });
+
+  it("refuses another marketplace's key and a cursor of another feed with the contract's codes", async () => {
+    const w = await buildWorld(og.admin, 2);
+    const [m, other] = [w.ids[0]!, w.ids[1]!];
+    await w.affiliate(m);
+    await w.setStock(w.sellerId, 1);
+    await w.submit(m, 300);
+
+    const forbidden = subscribe(og.url, w.markets[1]!.apiKey, FeedSubscriptionWithOfferDocument, { marketplaceId: m, after: null });
+    await forbidden.waitForEnd();
+    expect([forbidden.events, forbidden.errors.map((e) => e.extensions?.code)]).toEqual([[], ["FORBIDDEN"]]);
+
+    const replay = subscribe(og.url, w.markets[0]!.apiKey, FeedSubscriptionWithOfferDocument, { marketplaceId: m, after: "" });
+    const [first] = await replay.waitForEvents(1);
+    await replay.close();
+    const foreign = subscribe(og.url, og.adminApiKey, FeedSubscriptionWithOfferDocument, { marketplaceId: other, after: first!.cursor });
+    await foreign.waitForEnd();
+    expect(foreign.errors.map((e) => e.extensions?.code)).toEqual(["BAD_USER_INPUT"]);
+  });
+});
