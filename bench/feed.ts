@@ -215,15 +215,18 @@ async function fanOut(db: Database, n: number, topology: "embedded" | "separate"
 
 export async function runFeed(): Promise<FeedResult[]> {
   const results: FeedResult[] = [];
-  // BENCH_FEED_SIZES=1000,10000 adds 10,000; 1,000 is embedded, larger sizes separate (see the report).
-  const sizes = (process.env.BENCH_FEED_SIZES ?? "1000").split(",").map(Number);
+  // Sizes and where they run: BENCH_FEED_SIZES (default 1000,10000), BENCH_FEED_TOPOLOGY (embedded, separate or both; default embedded).
+  const sizes = (process.env.BENCH_FEED_SIZES ?? "1000,10000").split(",").map(Number);
+  const topology = process.env.BENCH_FEED_TOPOLOGY ?? "embedded";
+  const topologies = (topology === "both" ? ["embedded", "separate"] : [topology]) as ("embedded" | "separate")[];
   for (const n of sizes) {
-    const topology = n <= 1000 ? "embedded" : "separate";
-    const db = await startDatabase();
-    try {
-      results.push(await fanOut(db, n, topology));
-    } finally {
-      await stopAll();
+    for (const t of topologies) {
+      const db = await startDatabase();
+      try {
+        results.push(await fanOut(db, n, t));
+      } finally {
+        await stopAll();
+      }
     }
   }
   return results;
