@@ -4,6 +4,8 @@ import { print, type GraphQLError, type GraphQLFormattedError } from "graphql";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../shared/feed-metrics";
+import type { Principal } from "../shared/principal";
+import { liveSubscriptionKey, SharedUpstreams } from "./shared-subscriptions";
 
 export interface SubscriptionLimits {
   /** Results one subscription may hold at the gateway before it stops reading from its subgraph. */
@@ -105,7 +107,9 @@ export function webSocketUpstream(url: string, request: ExecutionRequest): Upstr
  * One client subscription as the gateway holds it: results from its
  * upstream wait in a buffer of at most `maxBuffered`; when it is full the
  * upstream is paused. A client that takes nothing for `stallMs` while the
- * buffer is full is cut off, and told where to resume.
+ * buffer is full is cut off, and told where to resume. When the upstream
+ * cannot be paused (it is shared), a full buffer ends the subscription once
+ * the client has taken what it holds, with the same interruption.
  */
 function bufferedSubscription(
   upstream: Upstream,
@@ -139,7 +143,16 @@ function bufferedSubscription(
     next: (result) => {
       if (finished) return; // cut off: what still arrives is the client's to re-read from its cursor
       buffer.push(result);
-      if (buffer.length >= limits.maxBuffered && !paused) paused = handle.pause();
+      if (buffer.length >= limits.maxBuffered && !paused) {
+        paused = handle.pause();
+        // An upstream shared with other clients is not paused for one: this one ends after what it holds.
+        if (!paused)
+          finish({
+            code: "RATE_LIMITED",
+            reason: "SLOW_CONSUMER",
+            message: `The subscriber fell ${limits.maxBuffered} events behind a stream it shares with others, and was cut off`,
+          });
+      }
       notify();
     },
     fail: (errors) => {
@@ -279,8 +292,9 @@ function clientResults(
  * WebSocket: each subscription has its own connection to its subgraph (a
  * WebSocket, or a direct call when the subgraph runs in this process), so
  * that backpressure reaches the subgraph with no head-of-line blocking
- * between subscribers; bounded buffers, slow clients cut off, no silent
- * re-subscription, and subgraph error codes kept. The principal reaches the
+ * between subscribers, except that identical live subscriptions of one
+ * principal share one (./shared-subscriptions.ts); bounded buffers, slow
+ * clients cut off, no silent re-subscription, and subgraph error codes kept. The principal reaches the
  * subgraph signed in the operation's `extensions.headers`, where
  * `propagateHeaders` puts it.
  */
@@ -290,22 +304,20 @@ export function useSubscriptions(
   local: Record<string, (request: ExecutionRequest) => Upstream> = {},
 ): GatewayPlugin {
   const interruptions = new WeakMap<object, Interruption>();
+  const shared = new SharedUpstreams();
   return {
     onSubgraphExecute({ subgraphName, executionRequest, transportEntry, setExecutor }) {
       if (executionRequest.operationType !== "subscription") return;
       const inProcess = local[subgraphName];
       const url = transportEntry?.location?.replace(/^http/, "ws");
       if (!inProcess && !url) return;
-      setExecutor((request) =>
-        bufferedSubscription(
-          inProcess ? inProcess(request) : webSocketUpstream(url!, request),
-          request,
-          limits,
-          (why) => {
-            if (request.context) interruptions.set(request.context as object, why);
-          },
-        ),
-      );
+      setExecutor((request) => {
+        const own = inProcess ? inProcess(request) : webSocketUpstream(url!, request);
+        const key = liveSubscriptionKey(subgraphName, request, (request.context as { principal?: Principal | null } | undefined)?.principal);
+        return bufferedSubscription(key ? shared.join(key, own) : own, request, limits, (why) => {
+          if (request.context) interruptions.set(request.context as object, why);
+        });
+      });
     },
     onSubscribe({ args }) {
       const context = args.contextValue as object;

@@ -42,7 +42,17 @@ const BIG: TypedDocumentNode<{ offerFeed: BigEvent }, { marketplaceId: string; a
   }
 `);
 
-describe("a slow consumer", () => {
+/**
+ * The slow client either has its own subscription at the exchange (it
+ * replays from the start), or shares one live subscription with the fast
+ * client (both `after: null`, the same query and key): then the gateway
+ * cannot pause the shared stream for it, and cuts it off as soon as its
+ * buffer is full.
+ */
+describe.each([
+  { how: "with a subscription of its own", after: "" as string | null, fastDocument: FeedSubscriptionDocument as TypedDocumentNode<{ offerFeed: BigEvent }, { marketplaceId: string; after?: string | null }>, atExchange: 2 },
+  { how: "sharing a live subscription with a fast one", after: null, fastDocument: BIG, atExchange: 1 },
+])("a slow consumer $how", ({ after, fastDocument, atExchange }) => {
   it("never holds up the others, is cut off with the cursor to resume from, and resumes without a gap", async () => {
     const market = await createMarketplace(og.admin, long("Marketplace"));
     const m = market.marketplace.id;
@@ -55,25 +65,39 @@ describe("a slow consumer", () => {
     let price = 0;
     const submit = (seller: (typeof sellers)[number]) =>
       og.admin.data(SubmitOfferDocument, { input: { sellerId: seller.seller.id, marketplaceId: m, productId: product.id, price: ++price, currency: "BRL" } });
-    await submit(sellers[0]!);
+    // Live subscribers see the events from their start on; replaying ones from the first.
+    if (after === "") await submit(sellers[0]!);
 
-    const fast = subscribe(og.url, market.apiKey, FeedSubscriptionDocument, { marketplaceId: m, after: "" });
-    const slow = subscribe(og.url, market.apiKey, BIG, { marketplaceId: m, after: "" });
+    const fast = subscribe(og.url, market.apiKey, fastDocument, { marketplaceId: m, after });
+    const slow = subscribe(og.url, market.apiKey, BIG, { marketplaceId: m, after });
+    const subscribers = () => metric(og.origin, "offergate_feed_subscribers");
+    if (after === null) {
+      for (let waited = 0; (await subscribers()) < atExchange || fast.events.length + slow.events.length > 0; waited += 20) {
+        if (waited > 5_000) throw new Error("the subscriptions never reached the exchange");
+        await sleep(20);
+      }
+      await sleep(200); // the second client joins the one subscription the first started
+      await submit(sellers[0]!);
+    }
     await Promise.all([fast.waitForEvents(1), slow.waitForEvents(1)]);
-    expect(await metric(og.origin, "offergate_feed_subscribers")).toBe(2);
+    expect(await subscribers()).toBe(atExchange);
+    const skipped = (await readWholeFeed(og.admin, m)).length - 1; // events before the subscriptions started
     // The slow client stops reading its socket.
     slow.socket()!.pause();
 
     // Events of ~30 kB for the slow one, until the kernel's socket buffers (a few MB, more as
     // they grow) and its 10 results at the gateway are full, and it has taken nothing for STALL_MS.
     const cutOff = () => metric(og.origin, "offergate_gateway_subscriptions_interrupted_total", 'reason="SLOW_CONSUMER"');
+    const cutBefore = await cutOff();
     let total = 1;
     let worstLag = 0;
-    while ((await cutOff()) === 0) {
+    while ((await cutOff()) === cutBefore) {
       if (total > 1_500) throw new Error("the slow subscriber was never cut off");
-      await Promise.all(sellers.map(async (s) => {
-        for (let i = 0; i < 10; i++) await submit(s);
-      }));
+      await Promise.all(
+        sellers.map(async (s) => {
+          for (let i = 0; i < 10; i++) await submit(s);
+        }),
+      );
       total += 40;
       const wrote = Date.now();
       // The fast one gets every event at once: it never waits on the slow one.
@@ -82,9 +106,9 @@ describe("a slow consumer", () => {
       await sleep(STALL_MS / 2);
     }
     expect(worstLag).toBeLessThan(1_000);
-    // Its subscription at the exchange is gone too: nothing is read or held for it any more.
-    expect(await metric(og.origin, "offergate_feed_subscribers")).toBe(1);
-    const log = await readWholeFeed(og.admin, m);
+    // Its subscription at the exchange is gone too (or it left the shared one): nothing is read or held for it any more.
+    expect(await subscribers()).toBe(1);
+    const log = (await readWholeFeed(og.admin, m)).slice(skipped);
     expect(log).toHaveLength(total);
     expect(fast.events.map((e) => e.cursor)).toEqual(log.map((e) => e.cursor));
 

@@ -1,7 +1,7 @@
 import type { StartOptions } from "../../src/app";
 import { FeedSubscriptionWithOfferDocument } from "../generated/graphql";
 import { buildWorld } from "../helpers/exchange";
-import { subscribe } from "../helpers/feed-client";
+import { metric, subscribe } from "../helpers/feed-client";
 import { startTestOffergate, type TestOffergate } from "../helpers/offergate";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -60,6 +60,45 @@ describe.each<[string, NonNullable<StartOptions["subgraphTransport"]>, (open: nu
     await sub.close();
     await sleep(200);
     expectSockets(open, await socketsToExchange(og));
+  });
+
+  it("identical live subscriptions of one principal share one subscription at the exchange, and each client gets every event", async () => {
+    const w = await buildWorld(og.admin, 1);
+    const m = w.ids[0]!;
+    await w.affiliate(m);
+    await w.setStock(w.sellerId, 5);
+    const subscribers = () => metric(og.origin, "offergate_feed_subscribers");
+    const before = await subscribers();
+    const key = w.markets[0]!.apiKey;
+    const same = [0, 1, 2].map(() => subscribe(og.url, key, FeedSubscriptionWithOfferDocument, { marketplaceId: m, after: null }));
+    const asAdmin = subscribe(og.url, og.adminApiKey, FeedSubscriptionWithOfferDocument, { marketplaceId: m, after: null });
+    const all = [...same, asAdmin];
+    for (let waited = 0; (await subscribers()) < before + 2; waited += 20) {
+      if (waited > 5_000) throw new Error("the subscriptions never reached the exchange");
+      await sleep(20);
+    }
+    await sleep(200);
+    expect(await subscribers()).toBe(before + 2); // the three alike as one, the admin's apart
+
+    await w.submit(m, 700);
+    await Promise.all(all.map((sub) => sub.waitForEvents(1)));
+    await same[0]!.close();
+    await same[1]!.close();
+    await w.submit(m, 800);
+    await Promise.all([same[2]!.waitForEvents(2), asAdmin.waitForEvents(2)]);
+    for (const sub of all) expect(sub.errors).toEqual([]);
+    expect(same[2]!.events.map((e) => [e.type, e.price, e.offer?.price])).toEqual([
+      ["ELIGIBLE", 700, 700],
+      ["UPDATED", 800, 800],
+    ]);
+    expect(asAdmin.events.map((e) => e.cursor)).toEqual(same[2]!.events.map((e) => e.cursor));
+    expect(same[0]!.events.map((e) => e.cursor)).toEqual([same[2]!.events[0]!.cursor]);
+
+    await Promise.all([same[2]!.close(), asAdmin.close()]);
+    for (let waited = 0; (await subscribers()) > before; waited += 20) {
+      if (waited > 5_000) throw new Error("the shared subscription outlived its clients");
+      await sleep(20);
+    }
   });
 
   it("refuses another marketplace's key and a cursor of another feed with the contract's codes", async () => {
