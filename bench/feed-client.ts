@@ -14,6 +14,8 @@ import WebSocket from "ws";
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 let arrivals: number[] = [];
+const distinct = process.env.BENCH_FEED_SHARED === "0";
+let named = 0;
 let sample: string | undefined;
 const closers: (() => void)[] = [];
 const send = (m: unknown) => process.send!(m);
@@ -26,6 +28,7 @@ async function inBatches<T>(items: T[], width: number, open: (item: T) => Promis
 async function graphql(url: string, apiKey: string, marketplaces: string[]) {
   let opened = 0;
   let failed = 0;
+  let silent = 0;
   await inBatches(
     marketplaces,
     100,
@@ -48,7 +51,8 @@ async function graphql(url: string, apiKey: string, marketplaces: string[]) {
           });
           client.subscribe(
             {
-              query: "subscription($m: ID!) { offerFeed(marketplaceId: $m, after: null) { cursor type offerId available quantity price occurredAt } }",
+              // Named apart when asked (BENCH_FEED_SHARED=0), so that no two subscriptions share one at the gateway.
+              query: `subscription${distinct ? ` S${process.pid}_${++named}` : ""}($m: ID!) { offerFeed(marketplaceId: $m, after: null) { cursor type offerId available quantity price occurredAt } }`,
               variables: { m: marketplaceId },
             },
             {
@@ -58,15 +62,23 @@ async function graphql(url: string, apiKey: string, marketplaces: string[]) {
                 // The text of one event as the socket carries it, for the floor to send.
                 sample ??= JSON.stringify({ id: "00000000-0000-4000-8000-000000000000", type: "next", payload: r });
               },
-              error: () => failed++,
-              complete: () => undefined,
+              error: (e) => {
+                failed++;
+                if (failed <= 3) process.stderr.write(`subscription error: ${JSON.stringify(e)}\n`);
+              },
+              // offerFeed never completes on its own: an end without an error is a subscription lost unseen.
+              complete: () => void silent++,
             },
           );
           closers.push(() => void client.dispose());
         }),
   );
+  ended = () => silent;
   return { opened, failed };
 }
+
+/** Subscriptions that ended with no error (read when the arrivals are collected). */
+let ended = () => 0;
 
 async function raw(url: string, count: number) {
   let opened = 0;
@@ -93,7 +105,7 @@ process.on("message", async (m: any) => {
     if (m.kind === "graphql") send({ kind: "ready", ...(await graphql(m.url, m.apiKey, m.marketplaces)) });
     else if (m.kind === "raw") send({ kind: "ready", ...(await raw(m.url, m.count)) });
     else if (m.kind === "collect") {
-      send({ kind: "arrivals", arrivals, sample });
+      send({ kind: "arrivals", arrivals, sample, ended: ended() });
       arrivals = [];
     } else if (m.kind === "close") {
       for (const close of closers.splice(0)) close();

@@ -60,22 +60,25 @@ function startClients(count: number): Clients {
  * 5 s after the first (a subscription that lost its upstream never
  * delivers), or the timeout; returns their times.
  */
-async function arrivals(clients: Clients, expected: number, timeoutMs = 120_000): Promise<{ times: number[]; sample?: string }> {
+async function arrivals(clients: Clients, expected: number, timeoutMs = 120_000): Promise<{ times: number[]; sample?: string; ended: number }> {
   const times: number[] = [];
   let sample: string | undefined;
+  let ended = 0;
   const started = Date.now();
   let lastGrowth = Date.now();
   while (times.length < expected && Date.now() - started < timeoutMs && !(times.length > 0 && Date.now() - lastGrowth > 5_000)) {
     await sleep(100);
     const before = times.length;
+    ended = 0;
     for (let i = 0; i < clients.procs.length; i++) {
       const r = await clients.ask(i, { kind: "collect" }, "arrivals");
       times.push(...(r.arrivals as number[]));
       sample ??= r.sample;
+      ended += r.ended ?? 0;
     }
     if (times.length > before) lastGrowth = Date.now();
   }
-  return { times, sample };
+  return { times, sample, ended };
 }
 
 interface FeedResult {
@@ -160,6 +163,7 @@ async function fanOut(db: Database, n: number, topology: "embedded" | "separate"
     mutationMs.push(answered - t0);
     const got = await arrivals(clients, opened, 60_000);
     expected += opened;
+    if (got.ended > 0 || got.times.length < opened) process.stdout.write(`round ${r + 1}: ${got.times.length}/${opened} delivered, ${got.ended} subscriptions ended without an error\n`);
     latencies.push(...got.times.map((t) => t - t0));
     afterResponse.push(...got.times.map((t) => t - answered));
   }
