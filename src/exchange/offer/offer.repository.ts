@@ -87,18 +87,23 @@ export class OfferRepository {
   /**
    * Applies every write whose offer is still at its `rev`, in one bulk round
    * trip, and returns the ids of those that won. The losers read facts older
-   * than someone else's write and must be evaluated again.
+   * than someone else's write and must be evaluated again. Offers that get
+   * the same write from the same `rev` (one seller's offers at many
+   * marketplaces, say) share one multi-document update: each document still
+   * matches, or not, on its own.
    */
   async compareAndSet(writes: readonly OfferWrite[]): Promise<Set<string>> {
     if (writes.length === 0) return new Set();
     const token = randomUUID();
+    const groups = groupBy(writes, (w) => JSON.stringify([w.rev, w.set]));
     const result = await this.model.bulkWrite(
-      writes.map((w) => ({
-        updateOne: {
-          filter: { _id: w.id, rev: w.rev },
-          update: { $set: { ...w.set, rev: w.rev + 1, writeToken: token } },
-        },
-      })),
+      groups.map((same) => {
+        const { rev, set } = same[0]!;
+        const update = { $set: { ...set, rev: rev + 1, writeToken: token } };
+        return same.length === 1
+          ? { updateOne: { filter: { _id: same[0]!.id, rev }, update } }
+          : { updateMany: { filter: { _id: { $in: same.map((w) => w.id) }, rev }, update } };
+      }),
       { ordered: false },
     );
     if (result.matchedCount === writes.length) return new Set(writes.map((w) => w.id));
@@ -115,22 +120,31 @@ export class OfferRepository {
 
   /**
    * Records, for each offer, that its events up to `eventNo` are in the feed,
-   * in one bulk write (and a second only when some offer moved on meanwhile).
-   * Touches neither `rev` nor the outbox, so it never races an evaluation's
-   * write: an offer that got a new event since keeps `hasPending`.
+   * in one bulk write (and a second only when some offer moved on meanwhile),
+   * one update per distinct `eventNo`. Touches neither `rev` nor the outbox,
+   * so it never races an evaluation's write: an offer that got a new event
+   * since keeps `hasPending`.
    */
   async markFlushed(flushed: readonly { offerId: string; eventNo: number }[]): Promise<void> {
     if (flushed.length === 0) return;
+    const groups = groupBy(flushed, (f) => String(f.eventNo));
+    const ids = (same: typeof flushed) => ({ $in: same.map((f) => f.offerId) });
     const done = await this.model.bulkWrite(
-      flushed.map(({ offerId, eventNo }) => ({
-        updateOne: { filter: { _id: offerId, eventCount: eventNo }, update: { $set: { flushedThrough: eventNo, hasPending: false } } },
+      groups.map((same) => ({
+        updateMany: {
+          filter: { _id: ids(same), eventCount: same[0]!.eventNo },
+          update: { $set: { flushedThrough: same[0]!.eventNo, hasPending: false } },
+        },
       })),
       { ordered: false },
     );
     if (done.matchedCount === flushed.length) return;
     await this.model.bulkWrite(
-      flushed.map(({ offerId, eventNo }) => ({
-        updateOne: { filter: { _id: offerId, flushedThrough: { $lt: eventNo } }, update: { $set: { flushedThrough: eventNo } } },
+      groups.map((same) => ({
+        updateMany: {
+          filter: { _id: ids(same), flushedThrough: { $lt: same[0]!.eventNo } },
+          update: { $set: { flushedThrough: same[0]!.eventNo } },
+        },
       })),
       { ordered: false },
     );
@@ -148,4 +162,16 @@ export class OfferRepository {
     ]);
     return { rows, total };
   }
+}
+
+/** Items grouped by key, in the order each key first appears. */
+function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return [...groups.values()];
 }
