@@ -14,7 +14,7 @@ export interface ProbeRow {
  * shape), at growing sizes. A database that uses its indexes answers these in
  * the same time at any size; this one shows whether it scans.
  */
-export async function probeDatabase(sizes = [500, 1_000, 2_000, 4_000], ops = 10): Promise<ProbeRow[]> {
+export async function probeDatabase(sizes = [500, 1_000, 2_000, 4_000, 10_000], ops = 5): Promise<ProbeRow[]> {
   const db = await startDatabase();
   const connection = await mongoose.createConnection(db.uri, { autoCreate: false, autoIndex: false }).asPromise();
   try {
