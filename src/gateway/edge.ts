@@ -5,9 +5,10 @@ import { createLocalRateLimiter, createRedisRateLimiter, type RateLimiter } from
 /**
  * The gateway's guards as configured (SEMANTICS.md, "Limits"): query limits,
  * batching, field suggestions and the rate limiter, shared across replicas
- * through Redis when REDIS_URL is set. Close `rateLimiter` on shutdown.
+ * through Redis when REDIS_URL is set; and its cache of immutable entities.
+ * Close `rateLimiter` on shutdown.
  */
-export function edgeOptions(config: Config): Pick<GatewayOptions, "queryLimits" | "maxBatch" | "fieldSuggestions" | "trustProxy"> & {
+export function edgeOptions(config: Config): Pick<GatewayOptions, "queryLimits" | "maxBatch" | "fieldSuggestions" | "trustProxy" | "entityCacheSize"> & {
   rateLimiter: RateLimiter;
 } {
   const { limits } = config;
@@ -16,6 +17,7 @@ export function edgeOptions(config: Config): Pick<GatewayOptions, "queryLimits" 
     maxBatch: limits.maxBatch,
     fieldSuggestions: config.fieldSuggestions,
     trustProxy: config.trustProxy,
+    entityCacheSize: config.entityCacheSize,
     rateLimiter: config.redisUrl
       ? createRedisRateLimiter(config.redisUrl, limits.ratePerMinute)
       : createLocalRateLimiter(limits.ratePerMinute),

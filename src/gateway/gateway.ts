@@ -4,6 +4,7 @@ import { GraphQLError } from "graphql";
 import { DomainError } from "../shared/errors";
 import { PRINCIPAL_HEADER, signPrincipal, type Principal } from "../shared/principal";
 import { bearerKey, type Authenticator } from "./authenticate";
+import { useEntityCache } from "./entity-cache";
 import { useContractErrorCodes } from "./error-codes";
 import { inProcessUpstream, useInProcessSubgraphs, type LocalSubgraph } from "./in-process";
 import { useFieldSuggestions, useQueryLimits, type QueryLimits } from "./limits";
@@ -31,6 +32,8 @@ export interface GatewayOptions {
   trustProxy?: boolean;
   /** Subgraphs in this process, by name: queries, mutations and subscriptions call them directly instead of over HTTP and WebSockets. */
   inProcess?: Record<string, LocalSubgraph>;
+  /** Immutable entities (./entity-cache.ts) remembered across requests, at most this many; none when 0 or omitted. */
+  entityCacheSize?: number;
   /** "rust" (default): @graphql-hive/router-runtime; "javascript": the runtime's own planner (kept for the bench). */
   queryPlanner?: "rust" | "javascript";
 }
@@ -124,6 +127,8 @@ export function createGateway(options: GatewayOptions) {
         Object.fromEntries(Object.entries(options.inProcess ?? {}).map(([name, s]) => [name, inProcessUpstream(s, internalSecret)])),
       ),
       ...(options.inProcess ? [useInProcessSubgraphs(options.inProcess, internalSecret)] : []),
+      // After the in-process executors: it wraps whichever executor reaches the subgraph.
+      ...(options.entityCacheSize ? [useEntityCache(options.entityCacheSize)] : []),
     ],
   });
 }

@@ -6,6 +6,7 @@ import { WebSocketServer } from "ws";
 import { Registry } from "prom-client";
 import { dbRegistry } from "../shared/db-metrics";
 import { feedRegistry } from "../shared/feed-metrics";
+import { entityCacheRegistry } from "./entity-cache";
 import { logger } from "../shared/logger";
 import type { Gateway } from "./gateway";
 import type { Metrics } from "./metrics";
@@ -82,7 +83,7 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
       }
       case "/metrics":
         res.writeHead(200, { "content-type": metrics.registry.contentType });
-        res.end(await Registry.merge([metrics.registry, dbRegistry, feedRegistry]).metrics());
+        res.end(await Registry.merge([metrics.registry, dbRegistry, feedRegistry, entityCacheRegistry]).metrics());
         return "metrics";
       case "/graphql": {
         if (req.method === "POST") {

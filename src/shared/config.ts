@@ -47,6 +47,8 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: positiveInt.default(1200),
   SUBSCRIPTION_BUFFER: positiveInt.default(100),
   SUBSCRIPTION_STALL_MS: positiveInt.default(30_000),
+  // Immutable entities (sellers, marketplaces' accounts, products) the gateway remembers; 0: none.
+  ENTITY_CACHE_SIZE: z.coerce.number().int().min(0).default(100_000),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -82,6 +84,8 @@ export interface Config {
     subscriptionBuffer: number;
     subscriptionStallMs: number;
   };
+  /** Immutable entities the gateway remembers (0: none). */
+  entityCacheSize: number;
 }
 
 export class ConfigError extends Error {
@@ -133,5 +137,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       subscriptionBuffer: e.SUBSCRIPTION_BUFFER,
       subscriptionStallMs: e.SUBSCRIPTION_STALL_MS,
     },
+    entityCacheSize: e.ENTITY_CACHE_SIZE,
   };
 }

@@ -17,8 +17,8 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A marketplace with one affiliated seller in stock and its offer listed (one ELIGIBLE event). */
-async function listedOffer(): Promise<{ w: World; m: string; key: string; offerId: string }> {
-  const w = await buildWorld(og.admin, 1);
+async function listedOffer(on = og): Promise<{ w: World; m: string; key: string; offerId: string }> {
+  const w = await buildWorld(on.admin, 1);
   const m = w.ids[0]!;
   await w.affiliate(m);
   await w.setStock(w.sellerId, 5);
@@ -27,8 +27,8 @@ async function listedOffer(): Promise<{ w: World; m: string; key: string; offerI
 }
 
 /** Another seller (and product) listing at `m`: its own offer, its own events. */
-async function anotherSellerAt(m: string, stock = 3) {
-  const o = await buildWorld(og.admin, 0);
+async function anotherSellerAt(m: string, stock = 3, on = og) {
+  const o = await buildWorld(on.admin, 0);
   await o.affiliate(m);
   await o.setStock(o.sellerId, stock);
   await o.submit(m, 500);
@@ -178,9 +178,17 @@ describe("a fresh gateway", () => {
 });
 
 describe("a failure on one event", () => {
+  // Its own service, without the gateway's cache of immutable entities: the
+  // test breaks a product under the gateway, which that cache would hide.
+  let raw: TestOffergate;
+  beforeAll(async () => {
+    raw = await startTestOffergate({ FEED_SWEEP_INTERVAL_MS: "3600000", FEED_POLL_MS: "3600000", ENTITY_CACHE_SIZE: "0" });
+  });
+  afterAll(() => raw.close());
+
   /** The service's own database, to break a document for a moment, as a failing disk or a bad migration would. */
   const withDb = async <T>(run: (db: mongoose.mongo.Db) => Promise<T>): Promise<T> => {
-    const connection = await mongoose.createConnection(og.app.mongoUri).asPromise();
+    const connection = await mongoose.createConnection(raw.app.mongoUri).asPromise();
     try {
       return await run(connection.db!);
     } finally {
@@ -196,8 +204,8 @@ describe("a failure on one event", () => {
   };
 
   it("stays with that event: later events carry no stale error, and no event is sent twice", async () => {
-    const { w, m, key } = await listedOffer();
-    const sub = subscribe(og.url, key, FeedSubscriptionWithOfferDocument, { marketplaceId: m, after: "" });
+    const { w, m, key } = await listedOffer(raw);
+    const sub = subscribe(raw.url, key, FeedSubscriptionWithOfferDocument, { marketplaceId: m, after: "" });
     await sub.waitForEvents(1);
     // The product's record is unreadable for one event: its `offer { product { name } }` fails.
     const products = (db: mongoose.mongo.Db) => db.collection<{ _id: string; name: unknown }>("products");
@@ -216,10 +224,10 @@ describe("a failure on one event", () => {
     await sub.close();
 
     // An event whose own fetch fails (its offer is gone) is an error alone, not the previous event again.
-    const other = await anotherSellerAt(m);
+    const other = await anotherSellerAt(m, 3, raw);
     await w.submit(m, 1004);
     const gone = await withDb((db) => takeOut(db.collection("offers"), { sellerId: other.sellerId }));
-    const replay = subscribe(og.url, key, FeedSubscriptionWithOfferDocument, { marketplaceId: m, after: "" });
+    const replay = subscribe(raw.url, key, FeedSubscriptionWithOfferDocument, { marketplaceId: m, after: "" });
     await replay.waitForEvents(5);
     await sleep(200);
     expect(replay.events.map((e) => e.price)).toEqual([1000, 1001, 1002, 1003, 1004]);
