@@ -34,6 +34,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const PROFILE = process.env.BENCH_PROFILE; // a target name: run it under --cpu-prof
+/** The gateway without its cache of immutable entities: every fetch reaches the subgraphs, as with the other gateways. */
+const NO_CACHE = { ENTITY_CACHE_SIZE: "0" };
 
 interface Spec {
   name: string;
@@ -45,11 +47,16 @@ const profileArgs = (name: string) => (PROFILE === name ? ["--cpu-prof", `--cpu-
 
 function specs(db: Database): Spec[] {
   const env = targetEnv(db);
-  const one = (name: string, file: string, args: string[] = []): Spec => ({
+  const one = (name: string, file: string, args: string[] = [], extra: Record<string, string> = {}): Spec => ({
     name,
     shape: "one process",
-    start: () => startTarget(name, file, env, args, profileArgs(name)),
+    start: () => startTarget(name, file, { ...env, ...extra }, args, profileArgs(name)),
   });
+  const offergateSeparate = (name: string, extra: Record<string, string> = {}) =>
+    separate(name, async (urls) => {
+      const { child, url } = await startPart(`${name} gateway`, "gateway/server", { ...env, ...urls, ...extra }, profileArgs(name));
+      return { name, url, pids: { gateway: child.pid }, children: [child], stop: () => child.stop() };
+    });
   let parts: Promise<{ urls: Record<string, string>; pids: Record<string, number> }> | undefined;
   // The three subgraph processes, started once and shared by every separate-process gateway.
   const subgraphProcesses = () =>
@@ -78,15 +85,14 @@ function specs(db: Database): Spec[] {
   });
   return [
     one("offergate", "offergate"),
+    one("offergate, no entity cache", "offergate", [], NO_CACHE),
     one("offergate, subgraphs over HTTP", "offergate", ["--transport=http"]),
     one("offergate, JavaScript planner", "offergate", ["--planner=javascript"]),
     one("Hive Gateway default", "hive-default"),
     one("@apollo/gateway", "apollo-gateway"),
     one("monolith", "monolith"),
-    separate("offergate (separate)", async (urls) => {
-      const { child, url } = await startPart("offergate gateway", "gateway/server", { ...env, ...urls }, profileArgs("offergate (separate)"));
-      return { name: "offergate (separate)", url, pids: { gateway: child.pid }, children: [child], stop: () => child.stop() };
-    }),
+    offergateSeparate("offergate (separate)"),
+    offergateSeparate("offergate (separate), no entity cache", NO_CACHE),
     separate("@apollo/gateway (separate)", (urls) => startTarget("@apollo/gateway (separate)", "apollo-gateway", { ...env, ...urls })),
     separate("Hive Gateway default (separate)", (urls) => startTarget("Hive Gateway default (separate)", "hive-default", { ...env, ...urls })),
   ];
@@ -118,8 +124,8 @@ export async function runGraph(db: Database, world: OfferGraphWorld): Promise<Gr
     [bodies[i], bodies[j]] = [bodies[j]!, bodies[i]!];
   }
   const targets: Target[] = [];
-  // BENCH_ONLY="name,name": only those targets (for a profile or a quick look; ratios need their pairs).
-  const only = process.env.BENCH_ONLY?.split(",");
+  // BENCH_ONLY="name;name": only those targets (for a profile or a quick look; ratios need their pairs).
+  const only = process.env.BENCH_ONLY?.split(";");
   const list = specs(db).filter((s) => !only || only.includes(s.name));
   for (const spec of list) {
     process.stdout.write(`starting ${spec.name}\n`);
@@ -194,8 +200,17 @@ ${table(
     goal("offergate embedded / @apollo/gateway (one process)", ratio("offergate", "@apollo/gateway"), 2),
     goal("offergate embedded / monolith", ratio("offergate", "monolith"), 0.8),
     goal("offergate / @apollo/gateway, separate processes", ratio("offergate (separate)", "@apollo/gateway (separate)"), 1.5),
+    goal("without the entity cache: embedded / @apollo/gateway", ratio("offergate, no entity cache", "@apollo/gateway"), 2),
+    goal("without the entity cache: embedded / monolith", ratio("offergate, no entity cache", "monolith"), 0.8),
+    goal("without the entity cache: separate / @apollo/gateway", ratio("offergate (separate), no entity cache", "@apollo/gateway (separate)"), 1.5),
   ],
 )}
+
+offergate remembers sellers, marketplaces and products (which never change
+once created) across requests, up to \`ENTITY_CACHE_SIZE\`; the other
+gateways have no such cache, so each goal is also shown without it. Here
+every one of them is soon remembered (the data set has ${world.sellers.length} sellers and ${world.products.length}
+products), as it would be for the hot part of a real catalogue.
 
 Decisions measured in the same run: in-process subgraph calls vs loopback
 HTTP, ${fixed(ratio("offergate", "offergate, subgraphs over HTTP"), 2)}× the throughput; Rust vs JavaScript query
