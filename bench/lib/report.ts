@@ -22,7 +22,13 @@ export const fixed = (n: number, digits = 1): string => (Number.isFinite(n) ? n.
 
 /** "Measured by `<command>` on <machine>, <date>." */
 export function provenance(command: string): string {
-  return `Measured by \`${command}\` on ${describeMachine(machine())}, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC.`;
+  // The BENCH_* settings of the run are part of the command that reproduces it.
+  const settings = Object.entries(process.env)
+    .filter(([k, v]) => k.startsWith("BENCH_") && k !== "BENCH_SECTION" && v)
+    .map(([k, v]) => `${k}=${v} `)
+    .sort()
+    .join("");
+  return `Measured by \`${settings}${command}\` on ${describeMachine(machine())}, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC.`;
 }
 
 /**
