@@ -2,6 +2,7 @@ import type { GatewayPlugin } from "@graphql-hive/gateway-runtime";
 import { createGraphQLError, isAsyncIterable, type ExecutionRequest, type ExecutionResult } from "@graphql-tools/utils";
 import { execute, GraphQLError, subscribe, type GraphQLSchema } from "graphql";
 import { formatError } from "../shared/errors";
+import { logger } from "../shared/logger";
 import { PRINCIPAL_HEADER, type Principal } from "../shared/principal";
 import { principalFromHeader } from "../shared/subgraph-server";
 import type { Upstream } from "./subscriptions";
@@ -105,7 +106,10 @@ export function inProcessUpstream(subgraph: LocalSubgraph, internalSecret: strin
       }
       await source.return?.();
     };
-    run().catch(() => sink.lost());
+    run().catch((error: unknown) => {
+      logger.warn("in-process subscription failed", { subgraph: request.subgraphName, error: String(error) });
+      sink.lost();
+    });
     const resume = () => {
       paused = false;
       wake?.();

@@ -48,7 +48,6 @@ export interface UpstreamHandle {
 
 export type Upstream = (sink: UpstreamSink) => UpstreamHandle;
 
-
 /**
  * A subgraph subscription over a WebSocket of its own, so that TCP carries
  * backpressure end to end: a paused socket stalls the subgraph's sends, and
@@ -127,6 +126,22 @@ function bufferedSubscription(
     wake = null;
   };
 
+  // Declared before the upstream starts, which may call back at once.
+  let handle: UpstreamHandle | undefined;
+  const watchdog = setInterval(
+    () => {
+      if (paused && Date.now() - lastPull > limits.stallMs) {
+        buffer.length = 0;
+        finish({
+          code: "RATE_LIMITED",
+          reason: "SLOW_CONSUMER",
+          message: `The subscriber took no event for ${limits.stallMs} ms while ${limits.maxBuffered} were waiting, and was cut off`,
+        });
+      }
+    },
+    Math.max(10, Math.floor(limits.stallMs / 4)),
+  );
+  watchdog.unref();
   gatewaySubscriptions.inc();
   const finish = (why?: Interruption) => {
     if (finished) return;
@@ -135,16 +150,16 @@ function bufferedSubscription(
     if (why) gatewaySubscriptionsEnded.inc({ reason: why.reason });
     clearInterval(watchdog);
     request.signal?.removeEventListener("abort", onAbort);
-    handle.dispose();
+    handle?.dispose();
     if (why) interrupt(why);
     notify();
   };
-  const handle = upstream({
+  handle = upstream({
     next: (result) => {
       if (finished) return; // cut off: what still arrives is the client's to re-read from its cursor
       buffer.push(result);
       if (buffer.length >= limits.maxBuffered && !paused) {
-        paused = handle.pause();
+        paused = handle?.pause() ?? false;
         // An upstream shared with other clients is not paused for one: this one ends after what it holds.
         if (!paused)
           finish({
@@ -168,20 +183,8 @@ function bufferedSubscription(
       }),
     complete: () => finish(),
   });
-  const watchdog = setInterval(
-    () => {
-      if (paused && Date.now() - lastPull > limits.stallMs) {
-        buffer.length = 0;
-        finish({
-          code: "RATE_LIMITED",
-          reason: "SLOW_CONSUMER",
-          message: `The subscriber took no event for ${limits.stallMs} ms while ${limits.maxBuffered} were waiting, and was cut off`,
-        });
-      }
-    },
-    Math.max(10, Math.floor(limits.stallMs / 4)),
-  );
-  watchdog.unref();
+  // Ended before the upstream was handed back: let it go now.
+  if (finished) handle.dispose();
   const onAbort = () => finish();
   request.signal?.addEventListener("abort", onAbort, { once: true });
 
@@ -192,7 +195,7 @@ function bufferedSubscription(
         const value = buffer.shift();
         if (value) {
           if (paused && buffer.length <= limits.maxBuffered / 2) {
-            handle.resume();
+            handle?.resume();
             paused = false;
           }
           return { value, done: false };
