@@ -253,16 +253,18 @@ same bytes (one such message, ${results[0]?.sampleBytes ?? "?"} bytes) to the sa
 from the same client processes, from the command to broadcast. Memory: RSS
 growth of the serving processes over the subscribers.
 
-1,000 subscribers run on the embedded mode (one process). 10,000 cannot:
-the gateway opens one WebSocket to the exchange per subscription (for
-end-to-end backpressure), so each subscriber holds three sockets in the
-embedded process (client, gateway → exchange, exchange side), and this
-machine allows a process 20,000 descriptors (hard limit; \`ulimit -Hn\`).
-\`BENCH_FEED_SIZES=1000,10000 npm run bench:feed\` runs 10,000 on separate
-processes instead (the exchange, and two gateway replicas taking half the
-subscribers each); it is not part of \`npm run bench\` (minutes). "Delivered"
-below "expected" means subscriptions that never delivered (their upstream
-socket to the exchange was lost).
+Both sizes run on the embedded mode, one process, as \`npm start\` runs
+it: the gateway reaches the exchange by direct calls, so each subscriber
+holds one socket there. The subscribers of one marketplace ask the same
+live query with the same (admin) key, so the gateway shares one
+subscription at the exchange among them (docs/feed.md). With
+\`BENCH_FEED_TOPOLOGY=both\` (or \`separate\`) each size also runs on separate
+processes: the exchange, and two gateway replicas taking half the
+subscribers each, reaching the exchange over WebSockets.
+\`BENCH_FEED_SHARED=0\` names every subscription apart, so that none is
+shared. "Delivered" below "expected" would mean subscriptions that never
+delivered; a subscription that ends without an error is reported by the
+script.
 
 ${table(
   [
