@@ -54,19 +54,30 @@ export type Upstream = (sink: UpstreamSink) => UpstreamHandle;
  * the exchange stops reading the log for it (its hub sends it back to reading
  * at its own pace). The connection never retries on its own: a retry would
  * send the same `after` again and replay events the client already has; the
- * client resumes with its cursor instead.
+ * client resumes with its cursor instead. graphql-ws does reconnect and
+ * subscribe again, whatever `retryAttempts` says, when the server closes the
+ * socket with 1000 (normal closure) under an open subscription; any close
+ * before the subscription ended is therefore taken as the connection lost.
  */
 export function webSocketUpstream(url: string, request: ExecutionRequest): Upstream {
   return (sink) => {
     let socket: WebSocket | undefined;
     let paused = false;
+    let ended = false;
     const client = createClient({
       url,
       webSocketImpl: WebSocket,
       lazy: true,
       lazyCloseTimeout: 0,
       retryAttempts: 0,
-      on: { opened: (s) => void (socket = s as WebSocket) },
+      on: {
+        opened: (s) => void (socket = s as WebSocket),
+        closed: () => {
+          if (ended) return;
+          stop();
+          sink.lost();
+        },
+      },
     });
     const unsubscribe = client.subscribe(
       {
@@ -78,10 +89,27 @@ export function webSocketUpstream(url: string, request: ExecutionRequest): Upstr
       {
         // Plain JSON errors would be masked by the gateway; GraphQLErrors keep their codes.
         next: (result) => sink.next({ ...result, errors: result.errors?.map(toGraphQLError) } as ExecutionResult),
-        error: (error) => (Array.isArray(error) ? sink.fail((error as GraphQLFormattedError[]).map(toGraphQLError)) : sink.lost()),
-        complete: () => sink.complete(),
+        // Once stopped here (disposed, or lost), graphql-ws's own ending is not passed on.
+        error: (error) => {
+          if (ended) return;
+          ended = true;
+          if (Array.isArray(error)) sink.fail((error as GraphQLFormattedError[]).map(toGraphQLError));
+          else sink.lost();
+        },
+        complete: () => {
+          if (ended) return;
+          ended = true;
+          sink.complete();
+        },
       },
     );
+    function stop() {
+      ended = true;
+      // A paused socket would never read the subgraph's close frame, and hold its server's shutdown for 30 s.
+      if (paused) socket?.resume();
+      unsubscribe();
+      void client.dispose();
+    }
     return {
       pause: () => {
         if (!socket) return false;
@@ -92,12 +120,7 @@ export function webSocketUpstream(url: string, request: ExecutionRequest): Upstr
         socket?.resume();
         paused = false;
       },
-      dispose: () => {
-        // A paused socket would never read the subgraph's close frame, and hold its server's shutdown for 30 s.
-        if (paused) socket?.resume();
-        unsubscribe();
-        void client.dispose();
-      },
+      dispose: stop,
     };
   };
 }
