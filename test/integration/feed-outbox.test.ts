@@ -6,7 +6,7 @@ import { FeedRepository } from "../../src/exchange/feed/feed.repository";
 import { FeedService } from "../../src/exchange/feed/feed.service";
 import { settingsModel } from "../../src/exchange/marketplace/settings.model";
 import { SettingsRepository } from "../../src/exchange/marketplace/settings.repository";
-import { directOfferKey, draftOffer, offerModel } from "../../src/exchange/offer/offer.model";
+import { offerModel } from "../../src/exchange/offer/offer.model";
 import { OfferReconciler } from "../../src/exchange/offer/offer.reconciler";
 import { OfferRepository } from "../../src/exchange/offer/offer.repository";
 import { routeModel } from "../../src/exchange/route/route.model";
@@ -17,6 +17,7 @@ import { createLocalBus } from "../../src/shared/bus";
 import { newId } from "../../src/shared/ids";
 import { ensureIndexes } from "../../src/shared/mongo";
 import { startTestMongo, type TestMongo } from "../helpers/mongo";
+import { draftDirectOffer } from "../helpers/offers";
 
 let mongo: TestMongo;
 beforeAll(async () => {
@@ -71,19 +72,7 @@ describe("the outbox: a crash between an offer's change and its feed event loses
 
     // The write a submitOffer makes: the offer and its ELIGIBLE event, in one document. Then the process dies.
     const offer = await db.reconciler.initial(
-      draftOffer(newId("offer"), {
-        key: directOfferKey(sellerId, marketplaceId, productId),
-        sellerId,
-        marketplaceId,
-        productId,
-        sourceId: null,
-        viaId: null,
-        path: [sellerId, marketplaceId],
-        depth: 0,
-        price: 1500,
-        currency: "BRL",
-        status: "ACTIVE",
-      }),
+      draftDirectOffer({ sellerId, marketplaceId, productId, price: 1500 }),
     );
     expect(await db.offers.insert(offer)).toBe(true);
     // A second change, also unflushed: a new price (UPDATED), written by the reconciler's compare-and-set.
@@ -107,19 +96,7 @@ describe("the outbox: a crash between an offer's change and its feed event loses
     const [sellerId, marketplaceId, productId] = [newId("seller"), newId("marketplace"), newId("product")];
     await db.stock.compareAndSet(sellerId, productId, 3, 0);
     const offer = await db.reconciler.initial(
-      draftOffer(newId("offer"), {
-        key: directOfferKey(sellerId, marketplaceId, productId),
-        sellerId,
-        marketplaceId,
-        productId,
-        sourceId: null,
-        viaId: null,
-        path: [sellerId, marketplaceId],
-        depth: 0,
-        price: 100,
-        currency: "BRL",
-        status: "ACTIVE",
-      }),
+      draftDirectOffer({ sellerId, marketplaceId, productId, price: 100 }),
     );
     await db.offers.insert(offer);
     for (const price of [101, 102, 103]) await db.reconciler.apply([offer._id], () => ({ price }));
@@ -153,19 +130,7 @@ describe("the outbox: a crash between an offer's change and its feed event loses
     const offers = [];
     for (const marketplaceId of marketplaces) {
       const offer = await db.reconciler.initial(
-        draftOffer(newId("offer"), {
-          key: directOfferKey(sellerId, marketplaceId, productId),
-          sellerId,
-          marketplaceId,
-          productId,
-          sourceId: null,
-          viaId: null,
-          path: [sellerId, marketplaceId],
-          depth: 0,
-          price: 500,
-          currency: "BRL",
-          status: "ACTIVE",
-        }),
+        draftDirectOffer({ sellerId, marketplaceId, productId, price: 500 }),
       );
       await db.offers.insert(offer);
       offers.push(offer);

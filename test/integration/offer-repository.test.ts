@@ -1,9 +1,10 @@
 import type { Connection } from "mongoose";
-import { directOfferKey, draftOffer, offerModel, type OfferModel, type OfferRecord } from "../../src/exchange/offer/offer.model";
+import { offerModel, type OfferModel, type OfferRecord } from "../../src/exchange/offer/offer.model";
 import { OfferRepository } from "../../src/exchange/offer/offer.repository";
 import { newId } from "../../src/shared/ids";
 import { ensureIndexes } from "../../src/shared/mongo";
 import { startTestMongo, type TestMongo } from "../helpers/mongo";
+import { draftDirectOffer } from "../helpers/offers";
 
 /** The offers' batched writes on the embedded server: compare-and-set and the outbox marks. */
 let mongo: TestMongo;
@@ -28,25 +29,10 @@ afterAll(() => mongo.stop());
 /** `n` direct offers of one seller and product, at as many marketplaces, stored. */
 async function storedOffers(n: number, fields: Partial<OfferRecord> = {}): Promise<OfferRecord[]> {
   const [sellerId, productId] = [newId("seller"), newId("product")];
-  const made = Array.from({ length: n }, () => {
-    const marketplaceId = newId("marketplace");
-    return {
-      ...draftOffer(newId("offer"), {
-        key: directOfferKey(sellerId, marketplaceId, productId),
-        sellerId,
-        marketplaceId,
-        productId,
-        sourceId: null,
-        viaId: null,
-        path: [sellerId, marketplaceId],
-        depth: 0,
-        price: 100,
-        currency: "BRL",
-        status: "ACTIVE",
-      }),
-      ...fields,
-    };
-  });
+  const made = Array.from({ length: n }, () => ({
+    ...draftDirectOffer({ sellerId, marketplaceId: newId("marketplace"), productId, price: 100 }),
+    ...fields,
+  }));
   for (const o of made) expect(await offers.insert(o)).toBe(true);
   return made;
 }

@@ -1,7 +1,7 @@
-import type { ExecutionRequest, ExecutionResult } from "@graphql-tools/utils";
+import type { ExecutionRequest } from "@graphql-tools/utils";
 import { GraphQLError, GraphQLInt, GraphQLObjectType, GraphQLSchema, parse } from "graphql";
 import { inProcessUpstream } from "../../src/gateway/in-process";
-import type { UpstreamSink } from "../../src/gateway/subscriptions";
+import { recordingSink } from "../helpers/upstream";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -45,18 +45,6 @@ function subgraph(source: () => AsyncIterator<number>) {
   return { state, connect };
 }
 
-/** A sink that records what reaches it. */
-function recorder() {
-  const got: ExecutionResult[] = [];
-  let ended: string | undefined;
-  const sink: UpstreamSink = {
-    next: (r) => void got.push(r),
-    fail: (errors) => void (ended = `failed: ${errors.map((e) => `${e.message} (${String(e.extensions?.code)})`).join()}`),
-    lost: () => void (ended = "lost"),
-    complete: () => void (ended = "complete"),
-  };
-  return { sink, got, ended: () => ended };
-}
 
 const request = { document: parse("subscription { tick }"), variables: {}, operationType: "subscription" } as ExecutionRequest;
 
@@ -67,7 +55,7 @@ async function* count(to: number) {
 describe("inProcessUpstream", () => {
   it("passes on each result, then the end", async () => {
     const { connect } = subgraph(() => count(3));
-    const r = recorder();
+    const r = recordingSink();
     connect(request)(r.sink);
     await sleep(20);
     expect(r.got.map((x) => x.data)).toEqual([{ tick: 1 }, { tick: 2 }, { tick: 3 }]);
@@ -76,7 +64,7 @@ describe("inProcessUpstream", () => {
 
   it("takes nothing from the subgraph while paused", async () => {
     const { state, connect } = subgraph(() => count(1000));
-    const r = recorder();
+    const r = recordingSink();
     const handle = connect(request)(r.sink);
     expect(handle.pause()).toBe(true);
     await sleep(20);
@@ -101,7 +89,7 @@ describe("inProcessUpstream", () => {
         return: async () => (end?.(), { value: undefined, done: true }),
       };
     });
-    const r = recorder();
+    const r = recordingSink();
     const handle = connect(request)(r.sink);
     await sleep(20);
     expect(r.got).toHaveLength(1);
@@ -115,7 +103,7 @@ describe("inProcessUpstream", () => {
       yield 1;
       throw new Error("the database went away");
     });
-    const r = recorder();
+    const r = recordingSink();
     connect(request)(r.sink);
     await sleep(20);
     expect(r.got).toHaveLength(1);
@@ -126,7 +114,7 @@ describe("inProcessUpstream", () => {
     const { connect } = subgraph(() => {
       throw new GraphQLError("Not yours", { extensions: { code: "FORBIDDEN" } });
     });
-    const r = recorder();
+    const r = recordingSink();
     connect(request)(r.sink);
     await sleep(20);
     expect(r.ended()).toBe("failed: Not yours (FORBIDDEN)");
@@ -134,7 +122,7 @@ describe("inProcessUpstream", () => {
 
   it("refuses a forged principal as the subgraph's server would", async () => {
     const { connect } = subgraph(() => count(1));
-    const r = recorder();
+    const r = recordingSink();
     connect({ ...request, extensions: { headers: { "x-offergate-principal": "forged.signature" } } })(r.sink);
     await sleep(20);
     expect(r.ended()).toBe("failed: The request's principal could not be verified (UNAUTHENTICATED)");

@@ -1,8 +1,9 @@
-import type { ExecutionRequest, ExecutionResult } from "@graphql-tools/utils";
+import type { ExecutionRequest } from "@graphql-tools/utils";
 import { GraphQLError, parse } from "graphql";
 import { liveSubscriptionKey, SharedUpstreams } from "../../src/gateway/shared-subscriptions";
 import type { Upstream, UpstreamSink } from "../../src/gateway/subscriptions";
 import type { Principal } from "../../src/shared/principal";
+import { recordingSink } from "../helpers/upstream";
 
 const FEED = parse("subscription($m: ID!, $after: String) { offerFeed(marketplaceId: $m, after: $after) { cursor offerId } }");
 const request = (variables: Record<string, unknown>, document = FEED): ExecutionRequest => ({ document, variables });
@@ -52,24 +53,12 @@ function fakeUpstream() {
   return { state, upstream };
 }
 
-/** A client's end: what it received, and how it ended. */
-function client() {
-  const got: ExecutionResult[] = [];
-  let ended: string | undefined;
-  const sink: UpstreamSink = {
-    next: (r) => void got.push(r),
-    fail: (errors) => void (ended = `failed: ${errors.map((e) => e.message).join()}`),
-    lost: () => void (ended = "lost"),
-    complete: () => void (ended = "complete"),
-  };
-  return { sink, got, ended: () => ended };
-}
 
 describe("SharedUpstreams", () => {
   it("starts one upstream for every client of a key, gives each its own copy of each result, and stops it when the last leaves", () => {
     const shared = new SharedUpstreams();
     const { state, upstream } = fakeUpstream();
-    const [a, b] = [client(), client()];
+    const [a, b] = [recordingSink(), recordingSink()];
     const ha = shared.join("k", upstream)(a.sink);
     const hb = shared.join("k", upstream)(b.sink);
     expect(state.started).toBe(1);
@@ -94,30 +83,30 @@ describe("SharedUpstreams", () => {
     expect(shared.stats()).toEqual({ upstreams: 0, subscribers: 0 });
 
     // A client after that starts a fresh one.
-    shared.join("k", upstream)(client().sink);
+    shared.join("k", upstream)(recordingSink().sink);
     expect(state.started).toBe(2);
   });
 
   it("keeps different keys apart", () => {
     const shared = new SharedUpstreams();
     const { state, upstream } = fakeUpstream();
-    shared.join("k1", upstream)(client().sink);
-    shared.join("k2", upstream)(client().sink);
+    shared.join("k1", upstream)(recordingSink().sink);
+    shared.join("k2", upstream)(recordingSink().sink);
     expect(state.started).toBe(2);
   });
 
   it.each([
-    ["fails", (s: UpstreamSink) => s.fail([new GraphQLError("Forbidden")]), "failed: Forbidden"],
+    ["fails", (s: UpstreamSink) => s.fail([new GraphQLError("Forbidden", { extensions: { code: "FORBIDDEN" } })]), "failed: Forbidden (FORBIDDEN)"],
     ["is lost", (s: UpstreamSink) => s.lost(), "lost"],
     ["completes", (s: UpstreamSink) => s.complete(), "complete"],
   ])("when the upstream %s, every client hears it, and the next client starts a new one", (_what, end, ended) => {
     const shared = new SharedUpstreams();
     const { state, upstream } = fakeUpstream();
-    const clients = [client(), client(), client()];
+    const clients = [recordingSink(), recordingSink(), recordingSink()];
     for (const c of clients) shared.join("k", upstream)(c.sink);
     end(state.sink!);
     expect(clients.map((c) => c.ended())).toEqual([ended, ended, ended]);
-    shared.join("k", upstream)(client().sink);
+    shared.join("k", upstream)(recordingSink().sink);
     expect(state.started).toBe(2);
   });
 });

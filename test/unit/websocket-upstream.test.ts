@@ -1,8 +1,9 @@
 import type { AddressInfo } from "node:net";
-import type { ExecutionRequest, ExecutionResult } from "@graphql-tools/utils";
+import type { ExecutionRequest } from "@graphql-tools/utils";
 import { parse } from "graphql";
 import { WebSocketServer, type WebSocket } from "ws";
-import { webSocketUpstream, type UpstreamSink } from "../../src/gateway/subscriptions";
+import { webSocketUpstream } from "../../src/gateway/subscriptions";
+import { recordingSink } from "../helpers/upstream";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -29,17 +30,6 @@ async function subgraphSocket(onSubscribe: (socket: WebSocket, id: string) => vo
   return { url, state, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
-function recorder() {
-  const got: ExecutionResult[] = [];
-  const ends: string[] = [];
-  const sink: UpstreamSink = {
-    next: (r) => void got.push(r),
-    fail: (errors) => void ends.push(`failed: ${errors.map((e) => `${e.message} (${String(e.extensions?.code)})`).join()}`),
-    lost: () => void ends.push("lost"),
-    complete: () => void ends.push("complete"),
-  };
-  return { sink, got, ends };
-}
 
 const request = { document: parse("subscription { tick }"), variables: {}, operationType: "subscription" } as ExecutionRequest;
 const next = (socket: WebSocket, id: string, tick: number) => socket.send(JSON.stringify({ id, type: "next", payload: { data: { tick } } }));
@@ -50,7 +40,7 @@ describe("webSocketUpstream", () => {
       next(socket, id, 1);
       setTimeout(() => socket.close(1000), 20);
     });
-    const r = recorder();
+    const r = recordingSink();
     const handle = webSocketUpstream(subgraph.url, request)(r.sink);
     await sleep(300);
     expect(r.got.map((x) => x.data)).toEqual([{ tick: 1 }]);
@@ -68,7 +58,7 @@ describe("webSocketUpstream", () => {
     const refusing = await subgraphSocket((socket, id) =>
       socket.send(JSON.stringify({ id, type: "error", payload: [{ message: "Not yours", extensions: { code: "FORBIDDEN" } }] })),
     );
-    const [done, refused] = [recorder(), recorder()];
+    const [done, refused] = [recordingSink(), recordingSink()];
     webSocketUpstream(completing.url, request)(done.sink);
     webSocketUpstream(refusing.url, request)(refused.sink);
     await sleep(300);
@@ -80,7 +70,7 @@ describe("webSocketUpstream", () => {
 
   it("says nothing more once disposed", async () => {
     const subgraph = await subgraphSocket((socket, id) => next(socket, id, 1));
-    const r = recorder();
+    const r = recordingSink();
     const handle = webSocketUpstream(subgraph.url, request)(r.sink);
     await sleep(100);
     handle.dispose();
