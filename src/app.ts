@@ -115,6 +115,7 @@ export async function startOffergate(config: Config, options: StartOptions = {})
         metrics,
         ready: async () => (await Promise.all([...connections.map((c) => pingMongo(c)), bus!.ping()])).every(Boolean),
         maxBodyBytes: config.limits.maxBodyBytes,
+        subscriptionBuffer: config.limits.subscriptionBuffer,
       },
       config.port,
       config.host,

@@ -1,12 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getGraphQLWSOptions } from "@graphql-hive/gateway-runtime";
+import { isAsyncIterable, type ExecutionResult } from "@graphql-tools/utils";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { Registry } from "prom-client";
 import { dbRegistry } from "../shared/db-metrics";
-import { feedRegistry } from "../shared/feed-metrics";
+import { feedRegistry, gatewaySubscriptionsEnded } from "../shared/feed-metrics";
+import type { Principal } from "../shared/principal";
 import { entityCacheRegistry } from "./entity-cache";
+import { liveOperationKey, SharedResults, type ClientOperation } from "./shared-subscriptions";
+import { DEFAULT_SUBSCRIPTION_LIMITS } from "./subscriptions";
 import { logger } from "../shared/logger";
 import type { Gateway } from "./gateway";
 import type { Metrics } from "./metrics";
@@ -17,6 +21,8 @@ export interface GatewayServerOptions {
   /** True while the database and the event bus answer. */
   ready: () => Promise<boolean>;
   maxBodyBytes: number;
+  /** Results a client may fall behind a subscription it shares with others before it is cut off (SUBSCRIPTION_BUFFER). */
+  subscriptionBuffer?: number;
 }
 
 export interface RunningGateway {
@@ -128,16 +134,31 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
 
   // A WebSocket message is held to the same size as an HTTP body (ws would take 100 MiB).
   const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: options.maxBodyBytes });
+  const graphqlWs = getGraphQLWSOptions<Record<string, unknown>, { request: IncomingMessage }>(gateway, (ctx) => {
+    metrics.wsConnections.inc();
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(ctx.extra.request.headers)) if (typeof v === "string") headers.set(k, v);
+    return {
+      request: new Request(`http://localhost${ctx.extra.request.url ?? "/graphql"}`, { headers }),
+      clientAddress: ctx.extra.request.socket.remoteAddress,
+    };
+  });
+  const shared = new SharedResults(options.subscriptionBuffer ?? DEFAULT_SUBSCRIPTION_LIMITS.maxBuffered, () =>
+    gatewaySubscriptionsEnded.inc({ reason: "SLOW_CONSUMER" }),
+  );
   const wsServer = useServer(
-    getGraphQLWSOptions<Record<string, unknown>, { request: IncomingMessage }>(gateway, (ctx) => {
-      metrics.wsConnections.inc();
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(ctx.extra.request.headers)) if (typeof v === "string") headers.set(k, v);
-      return {
-        request: new Request(`http://localhost${ctx.extra.request.url ?? "/graphql"}`, { headers }),
-        clientAddress: ctx.extra.request.socket.remoteAddress,
-      };
-    }),
+    {
+      ...graphqlWs,
+      // Once the gateway has taken the client's subscription through all its rules, identical live
+      // subscriptions of one principal share the results it makes (./shared-subscriptions.ts).
+      subscribe: async (args) => {
+        const result = await graphqlWs.subscribe!(args);
+        if (!isAsyncIterable(result)) return result;
+        const context = args.contextValue as { params?: ClientOperation; principal?: Principal | null };
+        const key = context.params ? liveOperationKey(context.params, context.principal) : undefined;
+        return key ? shared.join(key, result as AsyncIterable<ExecutionResult>) : result;
+      },
+    },
     wss,
   );
 

@@ -56,6 +56,7 @@ runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXC
       metrics: createMetrics(),
       ready: () => subgraphsReady(Object.values(urls)),
       maxBodyBytes: config.limits.maxBodyBytes,
+      subscriptionBuffer: config.limits.subscriptionBuffer,
     },
     config.port,
     config.host,

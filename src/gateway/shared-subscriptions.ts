@@ -1,6 +1,8 @@
 import type { ExecutionRequest, ExecutionResult } from "@graphql-tools/utils";
-import { Kind, print, valueFromASTUntyped, type DocumentNode, type OperationDefinitionNode } from "graphql";
+import { Kind, parse, print, valueFromASTUntyped, type DocumentNode, type OperationDefinitionNode } from "graphql";
+import { LRUCache } from "lru-cache";
 import type { Principal } from "../shared/principal";
+import { cursorOf, interruptedResult } from "./interruptions";
 import type { Upstream, UpstreamHandle, UpstreamSink } from "./subscriptions";
 
 interface Stream {
@@ -80,15 +82,190 @@ const printed = new WeakMap<DocumentNode, string>();
  * same principal, which the subgraph authorised the same way.
  */
 export function liveSubscriptionKey(subgraphName: string, request: ExecutionRequest, principal: Principal | null | undefined): string | undefined {
-  if (!principal) return undefined;
-  const operation = request.document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  if (!operation || operation.operation !== "subscription") return undefined;
-  for (const selection of operation.selectionSet.selections) {
-    if (selection.kind !== Kind.FIELD) return undefined;
-    const after = selection.arguments?.find((a) => a.name.value === "after");
-    if (after && valueFromASTUntyped(after.value, request.variables as Record<string, unknown> | undefined) != null) return undefined;
-  }
+  if (!principal || !isLiveOnly(request.document, request.variables as Record<string, unknown> | undefined)) return undefined;
   let text = printed.get(request.document);
   if (text === undefined) printed.set(request.document, (text = print(request.document)));
   return JSON.stringify([subgraphName, principal.kind, principal.id ?? null, text, request.variables ?? {}, request.operationName ?? null]);
+}
+
+/** A subscription whose every root field streams live events only: its `after` is null or absent. */
+function isLiveOnly(document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null): boolean {
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+  if (!operation || operation.operation !== "subscription") return false;
+  return operation.selectionSet.selections.every((selection) => {
+    if (selection.kind !== Kind.FIELD) return false;
+    const after = selection.arguments?.find((a) => a.name.value === "after");
+    return !after || valueFromASTUntyped(after.value, variables) == null;
+  });
+}
+
+/** A client's subscription as the gateway's WebSocket server received it. */
+export interface ClientOperation {
+  query: string;
+  variables?: Record<string, unknown> | null;
+  operationName?: string | null;
+}
+
+/** Query texts parsed, or `false` for one that does not parse. */
+const parsed = new LRUCache<string, DocumentNode | false>({ max: 1_000 });
+
+/**
+ * The key under which clients' subscriptions may share one stream of final
+ * results, or undefined when they may not: the same live subscription (as
+ * `liveSubscriptionKey`), the same query text and variables, and the same
+ * principal. Only asked once the gateway has run the client's subscription
+ * through its rules (authentication, limits, validation), so `principal` is
+ * the one it authenticated.
+ */
+export function liveOperationKey(operation: ClientOperation, principal: Principal | null | undefined): string | undefined {
+  if (!principal) return undefined;
+  let document = parsed.get(operation.query);
+  if (document === undefined) {
+    try {
+      document = parse(operation.query);
+    } catch {
+      document = false;
+    }
+    parsed.set(operation.query, document);
+  }
+  if (!document || !isLiveOnly(document, operation.variables ?? undefined, operation.operationName)) return undefined;
+  return JSON.stringify([principal.kind, principal.id ?? null, operation.query, operation.variables ?? {}, operation.operationName ?? null]);
+}
+
+interface Client {
+  buffer: ExecutionResult[];
+  wake: (() => void) | null;
+  /** The last cursor this client was sent: where it resumes if it is cut off. */
+  resumeAfter: string | null;
+  state: "open" | "cut" | "told" | "done";
+}
+
+interface ResultStream {
+  clients: Set<Client>;
+  source: AsyncIterator<ExecutionResult>;
+}
+
+/**
+ * Clients' subscriptions that would receive the very same results share one
+ * stream of them, as the gateway made them for the first such client: the
+ * gateway's work per result (planning, projection, formatting) is done once,
+ * and each client only gets the result, in a buffer of its own of at most
+ * `maxBuffered`. Every client still goes through the gateway's rules when it
+ * subscribes; its own stream is then let go, and it joins the one already
+ * running. A client that falls `maxBuffered` results behind is cut off with
+ * the cursor to resume from, and the others go on. The stream ends when its
+ * last client leaves, or for all of them when it ends.
+ */
+export class SharedResults {
+  private readonly streams = new Map<string, ResultStream>();
+
+  constructor(
+    private readonly maxBuffered: number,
+    /** Counts a client cut off for falling behind. */
+    private readonly onCutOff: () => void = () => undefined,
+  ) {}
+
+  stats(): { streams: number; clients: number } {
+    let clients = 0;
+    for (const s of this.streams.values()) clients += s.clients.size;
+    return { streams: this.streams.size, clients };
+  }
+
+  /** This client's results: from the stream already running for `key`, or from `results`, which then becomes that stream. */
+  join(key: string, results: AsyncIterable<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
+    const own = results[Symbol.asyncIterator]();
+    let stream = this.streams.get(key);
+    if (stream) {
+      void own.return?.();
+    } else {
+      stream = { clients: new Set(), source: own };
+      this.streams.set(key, stream);
+      void this.pump(key, stream);
+    }
+    const client: Client = { buffer: [], wake: null, resumeAfter: null, state: "open" };
+    stream.clients.add(client);
+    return this.iterator(key, stream, client);
+  }
+
+  private async pump(key: string, stream: ResultStream): Promise<void> {
+    try {
+      for (;;) {
+        const step = await stream.source.next();
+        if (step.done) break;
+        for (const client of [...stream.clients]) this.deliver(key, stream, client, step.value);
+      }
+    } catch {
+      // The stream broke: its clients end (each subscription's own interruption, if any, came through as a result).
+    }
+    if (this.streams.get(key) === stream) this.streams.delete(key);
+    for (const client of stream.clients) {
+      if (client.state === "open") client.state = "done";
+      wake(client);
+    }
+    stream.clients.clear();
+  }
+
+  private deliver(key: string, stream: ResultStream, client: Client, result: ExecutionResult): void {
+    if (client.buffer.length >= this.maxBuffered) {
+      client.state = "cut";
+      this.onCutOff();
+      this.leave(key, stream, client);
+    } else {
+      client.buffer.push(result);
+    }
+    wake(client);
+  }
+
+  private leave(key: string, stream: ResultStream, client: Client): void {
+    if (!stream.clients.delete(client) || stream.clients.size > 0) return;
+    if (this.streams.get(key) === stream) this.streams.delete(key);
+    void stream.source.return?.();
+  }
+
+  private iterator(key: string, stream: ResultStream, client: Client): AsyncIterableIterator<ExecutionResult> {
+    const done = { value: undefined, done: true } as const;
+    return {
+      next: async () => {
+        for (;;) {
+          const value = client.buffer.shift();
+          if (value) {
+            client.resumeAfter = cursorOf(value) ?? client.resumeAfter;
+            return { value, done: false };
+          }
+          if (client.state === "cut") {
+            client.state = "told";
+            return {
+              value: interruptedResult(
+                {
+                  code: "RATE_LIMITED",
+                  reason: "SLOW_CONSUMER",
+                  message: `The subscriber fell ${this.maxBuffered} events behind a stream it shares with others, and was cut off`,
+                },
+                client.resumeAfter,
+              ),
+              done: false,
+            };
+          }
+          if (client.state !== "open") return done;
+          await new Promise<void>((resolve) => (client.wake = resolve));
+        }
+      },
+      return: async () => {
+        client.state = "done";
+        client.buffer.length = 0;
+        this.leave(key, stream, client);
+        wake(client);
+        return done;
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+}
+
+function wake(client: Client): void {
+  client.wake?.();
+  client.wake = null;
 }

@@ -4,6 +4,7 @@ import { print, type GraphQLError, type GraphQLFormattedError } from "graphql";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../shared/feed-metrics";
+import { cursorOf, interruptedResult, type Interruption } from "./interruptions";
 import type { Principal } from "../shared/principal";
 import { liveSubscriptionKey, SharedUpstreams } from "./shared-subscriptions";
 
@@ -16,12 +17,6 @@ export interface SubscriptionLimits {
 
 export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = { maxBuffered: 100, stallMs: 30_000 };
 
-/** Why a subscription ended early; told to the client, with the cursor to resume from, as its last result. */
-interface Interruption {
-  code: "RATE_LIMITED" | "SERVICE_UNAVAILABLE";
-  reason: "SLOW_CONSUMER" | "UPSTREAM_CLOSED";
-  message: string;
-}
 
 const toGraphQLError = (e: GraphQLFormattedError | Error): GraphQLError =>
   createGraphQLError(e.message, {
@@ -238,12 +233,7 @@ function bufferedSubscription(
   };
 }
 
-/** The `cursor` of a result's root field, when the client selected it. */
-function cursorOf(result: ExecutionResult): string | undefined {
-  const root = result.data ? Object.values(result.data)[0] : undefined;
-  const cursor = (root as { cursor?: unknown } | null | undefined)?.cursor;
-  return typeof cursor === "string" ? cursor : undefined;
-}
+
 
 /**
  * What the client receives of a subscription, made right:
@@ -296,11 +286,7 @@ function clientResults(
       ended = true;
       const why = interruption();
       if (!why) return done;
-      const how = resumeAfter === null ? "subscribe again with the last cursor you stored" : `subscribe again with after: "${resumeAfter}"`;
-      const error = createGraphQLError(`${why.message}; ${how} to continue without a gap`, {
-        extensions: { code: why.code, reason: why.reason, resumeAfter },
-      });
-      return { value: { errors: [error] }, done: false };
+      return { value: interruptedResult(why, resumeAfter), done: false };
     },
     async return() {
       ended = true;

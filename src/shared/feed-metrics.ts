@@ -28,7 +28,7 @@ export const feedQueueOverflows = new Counter({
 
 export const gatewaySubscriptions = new Gauge({
   name: "offergate_gateway_subscriptions",
-  help: "Subscriptions open through this gateway",
+  help: "Subscriptions this gateway runs (clients that share one live subscription count once)",
   registers: [feedRegistry],
 });
 

@@ -1,0 +1,145 @@
+import type { ExecutionResult } from "@graphql-tools/utils";
+import { liveOperationKey, SharedResults } from "../../src/gateway/shared-subscriptions";
+import type { Principal } from "../../src/shared/principal";
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+/** A stream of results the test pushes into, as the gateway's pipeline would produce them for one client. */
+function source() {
+  const queue: ExecutionResult[] = [];
+  let wake: (() => void) | null = null;
+  const state = { ended: false, returned: false, broken: false };
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    next: async () => {
+      for (;;) {
+        if (state.broken) throw new Error("broken");
+        const value = queue.shift();
+        if (value) return { value, done: false };
+        if (state.ended || state.returned) return { value: undefined, done: true };
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    },
+    return: async () => {
+      state.returned = true;
+      wake?.();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  const poke = () => {
+    wake?.();
+    wake = null;
+  };
+  return {
+    iterator,
+    state,
+    push: (cursor: string) => (queue.push({ data: { offerFeed: { cursor } } }), poke()),
+    end: () => ((state.ended = true), poke()),
+    breakDown: () => ((state.broken = true), poke()),
+  };
+}
+
+/** Takes `n` results from a client's iterator; the cursors, or the error's code and resumeAfter. */
+async function take(client: AsyncIterator<ExecutionResult>, n: number): Promise<unknown[]> {
+  const got: unknown[] = [];
+  for (let i = 0; i < n; i++) {
+    const step = await client.next();
+    if (step.done) {
+      got.push("done");
+      break;
+    }
+    const r = step.value;
+    got.push(r.errors ? [r.errors[0]!.extensions.code, r.errors[0]!.extensions.resumeAfter] : (r.data!.offerFeed as { cursor: string }).cursor);
+  }
+  return got;
+}
+
+describe("SharedResults", () => {
+  it("gives every client of a key the results of the first one's stream, and lets the later ones' own streams go", async () => {
+    const shared = new SharedResults(10);
+    const [first, second] = [source(), source()];
+    const a = shared.join("k", first.iterator);
+    const b = shared.join("k", second.iterator);
+    expect(second.state.returned).toBe(true);
+    expect(shared.stats()).toEqual({ streams: 1, clients: 2 });
+    first.push("c1");
+    first.push("c2");
+    expect(await take(a, 2)).toEqual(["c1", "c2"]);
+    expect(await take(b, 2)).toEqual(["c1", "c2"]);
+  });
+
+  it("goes on for the others when the first client leaves, and ends the stream when the last one does", async () => {
+    const shared = new SharedResults(10);
+    const s = source();
+    const a = shared.join("k", s.iterator);
+    const b = shared.join("k", source().iterator);
+    await a.return!();
+    s.push("c1");
+    expect(await take(b, 1)).toEqual(["c1"]);
+    expect(s.state.returned).toBe(false);
+    await b.return!();
+    expect(s.state.returned).toBe(true);
+    expect(shared.stats()).toEqual({ streams: 0, clients: 0 });
+    // The next client starts a stream of its own again.
+    const c = source();
+    shared.join("k", c.iterator);
+    expect(c.state.returned).toBe(false);
+  });
+
+  it("cuts off a client that falls maxBuffered results behind, after what it holds, with its own cursor; the others go on", async () => {
+    let cutOff = 0;
+    const shared = new SharedResults(3, () => cutOff++);
+    const s = source();
+    const fast = shared.join("k", s.iterator);
+    const slow = shared.join("k", source().iterator);
+    s.push("c1");
+    expect(await take(slow, 1)).toEqual(["c1"]);
+    for (const c of ["c2", "c3", "c4", "c5", "c6"]) s.push(c);
+    expect(await take(fast, 6)).toEqual(["c1", "c2", "c3", "c4", "c5", "c6"]);
+    await tick();
+    expect(cutOff).toBe(1);
+    // It holds c2..c4, then is told to resume after c4, the last it was sent.
+    expect(await take(slow, 5)).toEqual(["c2", "c3", "c4", ["RATE_LIMITED", "c4"], "done"]);
+    s.push("c7");
+    expect(await take(fast, 1)).toEqual(["c7"]);
+    expect(shared.stats()).toEqual({ streams: 1, clients: 1 });
+  });
+
+  it.each([
+    ["ends", (s: ReturnType<typeof source>) => s.end()],
+    ["breaks", (s: ReturnType<typeof source>) => s.breakDown()],
+  ])("when the stream %s, every client ends after what it holds", async (_how, stop) => {
+    const shared = new SharedResults(10);
+    const s = source();
+    const [a, b] = [shared.join("k", s.iterator), shared.join("k", source().iterator)];
+    s.push("c1");
+    await tick();
+    stop(s);
+    expect(await take(a, 2)).toEqual(["c1", "done"]);
+    expect(await take(b, 2)).toEqual(["c1", "done"]);
+    expect(shared.stats()).toEqual({ streams: 0, clients: 0 });
+  });
+});
+
+describe("liveOperationKey", () => {
+  const market: Principal = { kind: "MARKETPLACE", id: "mkt_1" };
+  const query = "subscription ($m: ID!, $after: String) { offerFeed(marketplaceId: $m, after: $after) { cursor } }";
+
+  it("is the same for the same live subscription of the same principal, and apart otherwise", () => {
+    const key = liveOperationKey({ query, variables: { m: "mkt_1", after: null } }, market);
+    expect(key).toBeDefined();
+    expect(liveOperationKey({ query, variables: { m: "mkt_1", after: null } }, { ...market })).toBe(key);
+    expect(liveOperationKey({ query, variables: { m: "mkt_1", after: null } }, { kind: "ADMIN", id: null })).not.toBe(key);
+    expect(liveOperationKey({ query, variables: { m: "mkt_2", after: null } }, market)).not.toBe(key);
+  });
+
+  it("is none for a replay, a query that does not parse or is ambiguous, or no principal", () => {
+    expect(liveOperationKey({ query, variables: { m: "mkt_1", after: "" } }, market)).toBeUndefined();
+    expect(liveOperationKey({ query: "subscription {", variables: {} }, market)).toBeUndefined();
+    expect(liveOperationKey({ query: `${query} subscription Other { offerFeed(marketplaceId: "x") { cursor } }`, variables: { m: "mkt_1" } }, market)).toBeUndefined();
+    expect(liveOperationKey({ query: "{ offers { totalCount } }" }, market)).toBeUndefined();
+    expect(liveOperationKey({ query, variables: { m: "mkt_1", after: null } }, null)).toBeUndefined();
+  });
+});
