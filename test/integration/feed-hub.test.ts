@@ -26,6 +26,10 @@ function countingLog(): FeedLog & { reads: number } {
       log.reads++;
       return repo.after(m, afterSeq, limit);
     },
+    afterEach: (positions: { marketplaceId: string; afterSeq: number }[], limit: number) => {
+      log.reads++;
+      return repo.afterEach(positions, limit);
+    },
     latestSeq: (m: string) => {
       log.reads++;
       return repo.latestSeq(m);
@@ -80,6 +84,14 @@ function consume(stream: AsyncIterableIterator<FeedEventRecord>) {
   };
 }
 
+/** Appends `n` events of the feed's one offer to its log, as a flush does (without ringing). */
+async function appendTo(feed: { m: string; offerId: string; appended: number }, n: number) {
+  for (let i = 0; i < n; i++) {
+    const no = ++feed.appended;
+    await repo.append(feed.m, feed.offerId, { eventNo: no, type: "UPDATED", available: true, quantity: no, price: no, unavailableReason: null, occurredAt: new Date() });
+  }
+}
+
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe("the feed hub", () => {
@@ -98,6 +110,37 @@ describe("the feed hub", () => {
     await append(3);
     await Promise.all(consumers.map((c) => c.until(4)));
     expect(log.reads - before).toBe(2);
+    for (const c of consumers) expect(c.seqs).toEqual([1, 2, 3, 4]);
+    hub.close();
+  });
+
+  it("reads the marketplaces rung together in one query, and each subscriber gets its own feed's events", async () => {
+    const bus: EventBus = createLocalBus();
+    const log = countingLog();
+    const hub = new FeedHub(log, bus, { pollMs: 3_600_000 });
+    const feeds = Array.from({ length: 20 }, () => ({ m: newId("marketplace"), offerId: newId("offer"), appended: 0 }));
+    const consumers = feeds.map((f) => consume(hub.stream(f.m, 0)));
+    await sleep(50);
+    const before = log.reads;
+    // One mutation's events: one per feed, then a ring for each.
+    for (const f of feeds) await appendTo(f, 1);
+    for (const f of feeds) bus.ring(f.m);
+    await Promise.all(consumers.map((c) => c.until(1)));
+    expect(log.reads - before).toBe(1);
+    for (const c of consumers) expect(c.seqs).toEqual([1]);
+    hub.close();
+  });
+
+  it("a read of many marketplaces that fills its batch reads on for each, with no gap", async () => {
+    const bus: EventBus = createLocalBus();
+    const hub = new FeedHub(countingLog(), bus, { pollMs: 3_600_000, batch: 5 });
+    const feeds = Array.from({ length: 3 }, () => ({ m: newId("marketplace"), offerId: newId("offer"), appended: 0 }));
+    const consumers = feeds.map((f) => consume(hub.stream(f.m, 0)));
+    await sleep(50);
+    for (const f of feeds) await appendTo(f, 4);
+    for (const f of feeds) bus.ring(f.m);
+    for (const c of consumers) expect(await c.until(4)).toEqual([1, 2, 3, 4]);
+    await sleep(50);
     for (const c of consumers) expect(c.seqs).toEqual([1, 2, 3, 4]);
     hub.close();
   });

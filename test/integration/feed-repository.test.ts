@@ -129,3 +129,27 @@ describe("FeedRepository.appendAll", () => {
     expect(commands).toEqual([]);
   });
 });
+
+describe("FeedRepository.afterEach", () => {
+  it("reads many feeds after their own positions in one query; with a limit, each feed's part is a prefix of what it has", async () => {
+    const repo = new FeedRepository(model);
+    const feeds = [newId("marketplace"), newId("marketplace"), newId("marketplace")];
+    for (const m of feeds) {
+      const offer = newId("offer");
+      await repo.appendAll([event(m, offer), event(m, offer), event(m, offer), event(m, offer)]);
+    }
+    const positions = feeds.map((m, i) => ({ marketplaceId: m, afterSeq: i }));
+    commands.length = 0;
+    const all = await repo.afterEach(positions, 100);
+    expect(commands).toEqual(["find feed_events"]);
+    const seqsOf = (rows: typeof all, m: string) => rows.filter((r) => r.marketplaceId === m).map((r) => r.seq);
+    expect(feeds.map((m) => seqsOf(all, m))).toEqual([
+      [1, 2, 3, 4],
+      [2, 3, 4],
+      [3, 4],
+    ]);
+    const some = await repo.afterEach(positions, 5);
+    expect(some).toHaveLength(5);
+    for (const m of feeds) expect(seqsOf(all, m).slice(0, seqsOf(some, m).length)).toEqual(seqsOf(some, m));
+  });
+});

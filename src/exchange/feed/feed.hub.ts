@@ -6,6 +6,8 @@ import type { FeedEventRecord } from "./feed.model";
 /** What the hub reads: the durable log (FeedRepository). */
 export interface FeedLog {
   after(marketplaceId: string, afterSeq: number, limit: number): Promise<FeedEventRecord[]>;
+  /** Up to `limit` events in all, after each feed's position, in feed order within each feed. */
+  afterEach(positions: readonly { marketplaceId: string; afterSeq: number }[], limit: number): Promise<FeedEventRecord[]>;
   latestSeq(marketplaceId: string): Promise<number>;
 }
 
@@ -110,32 +112,58 @@ class Channel {
       this.again = true;
       return;
     }
-    this.reading = true;
-    void this.readToEnd().finally(() => (this.reading = false));
+    this.hub.schedule(this);
   }
 
-  private async readToEnd(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        for (;;) {
-          const rows = await this.log.after(this.marketplaceId, this.head, this.options.batch);
-          this.hub.counters.hubReads++;
-          feedLogReads.inc({ reader: "hub" });
-          this.lastReadAt = Date.now();
-          if (rows.length > 0) {
-            this.head = rows.at(-1)!.seq;
-            for (const subscriber of [...this.live]) this.deliver(subscriber, rows);
-          }
-          if (rows.length < this.options.batch) break;
-        }
-      } catch (error) {
-        // The poll tries again; the subscribers only wait.
-        this.lastReadAt = Date.now();
-        logger.warn("feed read failed", { marketplaceId: this.marketplaceId, error: String(error) });
-        return;
+  /** Reads taken by the hub for several channels at once: this one's begins. */
+  startRead(): boolean {
+    if (!this.isReady || this.reading) {
+      this.again = true;
+      return false;
+    }
+    this.reading = true;
+    this.again = false;
+    return true;
+  }
+
+  /** Hands what a read found to the live subscribers and moves the head. */
+  take(rows: readonly FeedEventRecord[]): void {
+    this.lastReadAt = Date.now();
+    if (rows.length === 0) return;
+    this.head = rows.at(-1)!.seq;
+    for (const subscriber of [...this.live]) this.deliver(subscriber, rows);
+  }
+
+  /** This channel's read ends, after reading on alone when the shared read may have left events behind. */
+  async endRead(readOn: boolean): Promise<void> {
+    try {
+      if (readOn) await this.readOn();
+    } finally {
+      this.reading = false;
+    }
+    if (this.again) this.ring();
+  }
+
+  /** Reads after the head until the log ends (the channel is already reading). */
+  private async readOn(): Promise<void> {
+    try {
+      for (;;) {
+        const rows = await this.log.after(this.marketplaceId, this.head, this.options.batch);
+        this.hub.counters.hubReads++;
+        feedLogReads.inc({ reader: "hub" });
+        this.take(rows);
+        if (rows.length < this.options.batch) break;
       }
-    } while (this.again);
+    } catch (error) {
+      // The poll tries again; the subscribers only wait.
+      this.lastReadAt = Date.now();
+      logger.warn("feed read failed", { marketplaceId: this.marketplaceId, error: String(error) });
+    }
+  }
+
+  failRead(error: unknown): void {
+    this.lastReadAt = Date.now();
+    logger.warn("feed read failed", { marketplaceId: this.marketplaceId, error: String(error) });
   }
 
   private deliver(subscriber: Subscriber, rows: readonly FeedEventRecord[]): void {
@@ -170,7 +198,8 @@ class Channel {
  * The exchange's per-process feed fan-out. Each marketplace with subscribers
  * here has one channel that reads the log once per doorbell ring and hands the
  * new events to every live subscriber, so the cost of an event is one read per
- * marketplace, not one per subscriber. A subscriber that starts behind the
+ * marketplace, not one per subscriber; and the channels rung together (one
+ * mutation's events reach many marketplaces) are read in one query. A subscriber that starts behind the
  * channel (a replay) or falls behind it (its queue overflowed) reads the log
  * on its own from its cursor until it reaches the channel's head, then joins.
  * Replay and live come from the same log, so the seam has no gap and no
@@ -178,6 +207,7 @@ class Channel {
  */
 export class FeedHub {
   private readonly channels = new Map<string, Channel>();
+  private readonly rung = new Set<Channel>();
   private readonly options: Required<FeedHubOptions>;
   private stopListening: (() => void) | null = null;
   readonly counters = { hubReads: 0, catchUpReads: 0, overflows: 0 };
@@ -188,6 +218,45 @@ export class FeedHub {
     options: FeedHubOptions = {},
   ) {
     this.options = { batch: options.batch ?? 500, maxQueue: options.maxQueue ?? 1_000, pollMs: options.pollMs ?? 2_000 };
+  }
+
+  /** Reads this channel with the others rung in the same turn of the event loop. */
+  schedule(channel: Channel): void {
+    if (this.rung.size === 0) setImmediate(() => void this.readRung());
+    this.rung.add(channel);
+  }
+
+  private async readRung(): Promise<void> {
+    const channels = [...this.rung].filter((c) => this.channels.get(c.marketplaceId) === c && c.startRead());
+    this.rung.clear();
+    if (channels.length === 0) return;
+    let rows: FeedEventRecord[];
+    try {
+      rows = await this.log.afterEach(
+        channels.map((c) => ({ marketplaceId: c.marketplaceId, afterSeq: c.head })),
+        this.options.batch,
+      );
+      this.counters.hubReads++;
+      feedLogReads.inc({ reader: "hub" });
+    } catch (error) {
+      for (const c of channels) {
+        c.failRead(error);
+        void c.endRead(false);
+      }
+      return;
+    }
+    const byFeed = new Map<string, FeedEventRecord[]>();
+    for (const row of rows) {
+      const list = byFeed.get(row.marketplaceId);
+      if (list) list.push(row);
+      else byFeed.set(row.marketplaceId, [row]);
+    }
+    // A full read may have left events behind in any of them: those read on alone.
+    const full = rows.length >= this.options.batch;
+    for (const c of channels) {
+      c.take(byFeed.get(c.marketplaceId) ?? []);
+      void c.endRead(full);
+    }
   }
 
   private acquire(marketplaceId: string): Channel {

@@ -95,6 +95,22 @@ export class FeedRepository {
       .lean<FeedEventRecord[]>();
   }
 
+  /**
+   * Up to `limit` events in all, after each feed's position, in feed order
+   * within each feed (feeds one after another): one query for many feeds. Each
+   * feed's events are a prefix of what it has after its position, so a reader
+   * that got `limit` of them reads on from where each feed's stopped.
+   */
+  async afterEach(positions: readonly { marketplaceId: string; afterSeq: number }[], limit: number): Promise<FeedEventRecord[]> {
+    if (positions.length === 0) return [];
+    if (positions.length === 1) return this.after(positions[0]!.marketplaceId, positions[0]!.afterSeq, limit);
+    return this.model
+      .find({ $or: positions.map((p) => ({ marketplaceId: p.marketplaceId, seq: { $gt: p.afterSeq } })) })
+      .sort({ marketplaceId: 1, seq: 1 })
+      .limit(limit)
+      .lean<FeedEventRecord[]>();
+  }
+
   async latestSeq(marketplaceId: string): Promise<number> {
     return this.readLastSeq(marketplaceId);
   }
