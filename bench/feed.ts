@@ -11,6 +11,7 @@
  * growth over N.
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { gql, quantile } from "./lib/client";
 import { startDatabase, type Database } from "./lib/db";
 import { rssBytes, script, stopAll } from "./lib/proc";
@@ -81,6 +82,28 @@ async function arrivals(clients: Clients, expected: number, timeoutMs = 120_000)
   return { times, sample, ended };
 }
 
+/** How many descriptors (sockets, mostly) a process holds open. */
+function openDescriptors(pid: number): number | string {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return "?";
+  }
+}
+
+/** The subscription gauges a serving process reports on /metrics. */
+async function subscriptionCounts(url: string): Promise<string> {
+  try {
+    const text = await (await fetch(url, { signal: AbortSignal.timeout(10_000) })).text();
+    return text
+      .split("\n")
+      .filter((l) => /^offergate_(feed_subscribers|gateway_subscriptions|gateway_subscriptions_interrupted_total|ws_connections)/.test(l))
+      .join("; ");
+  } catch (error) {
+    return `unreadable (${String(error)})`;
+  }
+}
+
 interface FeedResult {
   subscribers: number;
   topology: string;
@@ -103,10 +126,13 @@ async function fanOut(db: Database, n: number, topology: "embedded" | "separate"
   // sockets here and each subscriber costs two at a gateway and one at the exchange.
   const serving: { pid: number }[] = [];
   const urls: string[] = [];
+  /** Where each serving process's /metrics is, to tell, when events go missing, where the subscriptions stopped. */
+  const metricsAt: { name: string; url: string }[] = [];
   if (topology === "embedded") {
     const og = await startTarget("offergate", "offergate", env, [], profileArgs);
     serving.push({ pid: og.pids.gateway! });
     urls.push(og.url);
+    metricsAt.push({ name: "offergate", url: og.url.replace(/\/graphql$/, "/metrics") });
   } else {
     const accounts = await startPart("accounts", "accounts/server", { ...env, ACCOUNTS_PORT: "0" });
     const catalog = await startPart("catalog", "catalog/server", { ...env, CATALOG_PORT: "0" });
@@ -117,6 +143,7 @@ async function fanOut(db: Database, n: number, topology: "embedded" | "separate"
       const gw = await startPart(`gateway ${g}`, "gateway/server", { ...env, ...parts, EXCHANGE_URL: exchange.url }, profileArgs);
       serving.push({ pid: gw.child.pid });
       urls.push(gw.url);
+      metricsAt.push({ name: `gateway ${g}`, url: gw.url.replace(/\/graphql$/, "/metrics") });
     }
   }
   const admin = new Admin(urls[0]!, SECRETS.ADMIN_API_KEY);
@@ -163,7 +190,12 @@ async function fanOut(db: Database, n: number, topology: "embedded" | "separate"
     mutationMs.push(answered - t0);
     const got = await arrivals(clients, opened, 60_000);
     expected += opened;
-    if (got.ended > 0 || got.times.length < opened) process.stdout.write(`round ${r + 1}: ${got.times.length}/${opened} delivered, ${got.ended} subscriptions ended without an error\n`);
+    if (got.ended > 0 || got.times.length < opened) {
+      process.stdout.write(`round ${r + 1}: ${got.times.length}/${opened} delivered, ${got.ended} subscriptions ended without an error\n`);
+      // The exchange's live subscribers are on the embedded process's /metrics, or (separate) not served: the gateways' counts tell.
+      for (const m of metricsAt) process.stdout.write(`  ${m.name}: ${await subscriptionCounts(m.url)}\n`);
+      for (const p of serving) process.stdout.write(`  pid ${p.pid}: ${openDescriptors(p.pid)} open descriptors\n`);
+    }
     latencies.push(...got.times.map((t) => t - t0));
     afterResponse.push(...got.times.map((t) => t - answered));
   }
