@@ -115,3 +115,6 @@ process.on("message", async (m: any) => {
     send({ kind: "error", message: String(error) });
   }
 });
+
+// The bench that forked this process is gone (stopped, or crashed): its sockets would keep this one alive.
+process.on("disconnect", () => process.exit(0));
