@@ -93,7 +93,7 @@ export function useEntityCache(size: number): GatewayPlugin {
       if (!fields) return;
       const plan = fields;
       const keyOf = (r: Representation, selection: string) =>
-        r && r.__typename in types && typeof r.id === "string" ? `${subgraphName}:${r.__typename}:${r.id}:${selection}` : undefined;
+        r && Object.hasOwn(types, r.__typename) && typeof r.id === "string" ? `${subgraphName}:${r.__typename}:${r.id}:${selection}` : undefined;
       setExecutor(async (request: ExecutionRequest): Promise<ExecutionResult> => {
         const variables = request.variables ?? {};
         const asked = plan.map((f) => {
