@@ -4,7 +4,7 @@ import { createAccountsSubgraph } from "./accounts";
 import { createCatalogSubgraph } from "./catalog";
 import { createExchangeSubgraph } from "./exchange";
 import { createAuthenticator } from "./gateway/authenticate";
-import { edgeOptions } from "./gateway/edge";
+import { edgeOptions, serverLimits } from "./gateway/edge";
 import { createGateway } from "./gateway/gateway";
 import { startGatewayServer, type RunningGateway } from "./gateway/http-server";
 import { createMetrics } from "./gateway/metrics";
@@ -106,16 +106,12 @@ export async function startOffergate(config: Config, options: StartOptions = {})
           authenticate,
           ...edge,
           internalSecret,
-          introspection: config.introspection,
-          logLevel: config.logLevel,
-          subscriptions: { maxBuffered: config.limits.subscriptionBuffer, stallMs: config.limits.subscriptionStallMs },
           inProcess: options.subgraphTransport === "http" ? undefined : local,
           queryPlanner: options.queryPlanner,
         }),
         metrics,
         ready: async () => (await Promise.all([...connections.map((c) => pingMongo(c)), bus!.ping()])).every(Boolean),
-        maxBodyBytes: config.limits.maxBodyBytes,
-        subscriptionBuffer: config.limits.subscriptionBuffer,
+        ...serverLimits(config),
       },
       config.port,
       config.host,

@@ -6,7 +6,7 @@ import { composeSupergraph, subgraphSdl } from "../shared/federation";
 import { runStandalone } from "../shared/standalone";
 import { createAuthenticator } from "./authenticate";
 import { createLocalBus, createRedisBus } from "../shared/bus";
-import { edgeOptions } from "./edge";
+import { edgeOptions, serverLimits } from "./edge";
 import { createGateway } from "./gateway";
 import { startGatewayServer } from "./http-server";
 import { createMetrics } from "./metrics";
@@ -49,14 +49,10 @@ runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXC
         authenticate,
         ...edge,
         internalSecret: config.internalSecret!,
-        introspection: config.introspection,
-        logLevel: config.logLevel,
-        subscriptions: { maxBuffered: config.limits.subscriptionBuffer, stallMs: config.limits.subscriptionStallMs },
       }),
       metrics: createMetrics(),
       ready: () => subgraphsReady(Object.values(urls)),
-      maxBodyBytes: config.limits.maxBodyBytes,
-      subscriptionBuffer: config.limits.subscriptionBuffer,
+      ...serverLimits(config),
     },
     config.port,
     config.host,

@@ -155,12 +155,11 @@ class Channel {
         if (rows.length < this.options.batch) break;
       }
     } catch (error) {
-      // The poll tries again; the subscribers only wait.
-      this.lastReadAt = Date.now();
-      logger.warn("feed read failed", { marketplaceId: this.marketplaceId, error: String(error) });
+      this.failRead(error);
     }
   }
 
+  /** A read failed: the poll tries again; the subscribers only wait. */
   failRead(error: unknown): void {
     this.lastReadAt = Date.now();
     logger.warn("feed read failed", { marketplaceId: this.marketplaceId, error: String(error) });
