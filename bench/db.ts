@@ -8,11 +8,11 @@
  */
 import { commandsDuring, gql, median } from "./lib/client";
 import { startDatabase, type Database } from "./lib/db";
-import { stopAll } from "./lib/proc";
+import { runScript } from "./lib/proc";
 import { GRAPH_QUERY, LIST_QUERY } from "./lib/queries";
-import { provenance, table, writeSection } from "./lib/report";
-import { SECRETS, startTarget, targetEnv } from "./lib/targets";
-import { Admin, type OfferGraphWorld } from "./lib/world";
+import { provenance, publish, table } from "./lib/report";
+import { startTarget, targetEnv } from "./lib/targets";
+import type { OfferGraphWorld } from "./lib/world";
 import { seedGraph } from "./graph";
 
 interface Row {
@@ -109,22 +109,10 @@ DataLoaders), and 1000 offers cost ten times one page because they are ten
 requests.`;
 }
 
-async function main() {
-  const db = await startDatabase();
-  const seeder = await startTarget("seeder", "offergate", targetEnv(db));
-  const world = await seedGraph(new Admin(seeder.url, SECRETS.ADMIN_API_KEY), db);
-  await seeder.stop();
-  const rows = await runDb(db, world);
-  const report = dbReport(rows, world, "npm run bench:db");
-  process.stdout.write(`\n${report}\n`);
-  writeSection("db", report);
-}
-
 if (require.main === module) {
-  main()
-    .catch((error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-      process.exitCode = 1;
-    })
-    .finally(() => stopAll());
+  runScript(async () => {
+    const db = await startDatabase();
+    const world = await seedGraph(db);
+    publish("db", dbReport(await runDb(db, world), world, "npm run bench:db"));
+  });
 }

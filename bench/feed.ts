@@ -14,8 +14,8 @@ import { fork, type ChildProcess } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { gql, quantile } from "./lib/client";
 import { startDatabase, type Database } from "./lib/db";
-import { rssBytes, script, stopAll } from "./lib/proc";
-import { fixed, provenance, table, writeSection } from "./lib/report";
+import { rssBytes, runScript, script, stopAll } from "./lib/proc";
+import { fixed, provenance, publish, table } from "./lib/report";
 import { SECRETS, startPart, startTarget, targetEnv } from "./lib/targets";
 import { Admin } from "./lib/world";
 
@@ -336,18 +336,4 @@ ${table(
 )}`;
 }
 
-async function main() {
-  const results = await runFeed();
-  const report = feedReport(results, "npm run bench:feed");
-  process.stdout.write(`\n${report}\n`);
-  writeSection("feed", report);
-}
-
-if (require.main === module) {
-  main()
-    .catch((error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-      process.exitCode = 1;
-    })
-    .finally(() => stopAll());
-}
+if (require.main === module) runScript(async () => publish("feed", feedReport(await runFeed(), "npm run bench:feed")));

@@ -21,9 +21,9 @@
 import { gql, median } from "./lib/client";
 import { startDatabase, type Database } from "./lib/db";
 import { measureLoad, type MeasuredLoad } from "./lib/load";
-import { stopAll } from "./lib/proc";
+import { runScript } from "./lib/proc";
 import { GRAPH_QUERY } from "./lib/queries";
-import { fixed, provenance, table, writeSection } from "./lib/report";
+import { fixed, provenance, publish, table } from "./lib/report";
 import { SECRETS, startPart, startTarget, targetEnv, type Target } from "./lib/targets";
 import { Admin, buildOfferGraph, type OfferGraphWorld } from "./lib/world";
 
@@ -219,29 +219,23 @@ default setup, ${fixed(ratio("offergate", "Hive Gateway default"), 2)}× (one pr
 ${fixed(ratio("offergate (separate)", "Hive Gateway default (separate)"), 2)}× (separate processes).`;
 }
 
-export async function seedGraph(admin: Admin, db: Database): Promise<OfferGraphWorld> {
+/** Seeds the offer graph of workloads 1 and 2 into `db`, through an offergate started for it and stopped after. */
+export async function seedGraph(db: Database): Promise<OfferGraphWorld> {
   const started = Date.now();
-  const world = await buildOfferGraph(admin, db.uri, GRAPH_SIZE);
-  process.stdout.write(`seeded ${world.offerIds.length} offers in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  return world;
-}
-
-async function main() {
-  const db = await startDatabase();
   const seeder = await startTarget("seeder", "offergate", targetEnv(db));
-  const world = await seedGraph(new Admin(seeder.url, SECRETS.ADMIN_API_KEY), db);
-  await seeder.stop();
-  const results = await runGraph(db, world);
-  const report = graphReport(results, world, "npm run bench:graph");
-  process.stdout.write(`\n${report}\n`);
-  writeSection(process.env.BENCH_SECTION ?? "graph", report);
+  try {
+    const world = await buildOfferGraph(new Admin(seeder.url, SECRETS.ADMIN_API_KEY), db.uri, GRAPH_SIZE);
+    process.stdout.write(`seeded ${world.offerIds.length} offers in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    return world;
+  } finally {
+    await seeder.stop();
+  }
 }
 
 if (require.main === module) {
-  main()
-    .catch((error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-      process.exitCode = 1;
-    })
-    .finally(() => stopAll());
+  runScript(async () => {
+    const db = await startDatabase();
+    const world = await seedGraph(db);
+    publish(process.env.BENCH_SECTION ?? "graph", graphReport(await runGraph(db, world), world, "npm run bench:graph"));
+  });
 }

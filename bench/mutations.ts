@@ -12,13 +12,13 @@
  *   the feed appends after it; K = 1 and 100 on a small database and again
  *   after an unrelated data set of thousands of offers was added.
  */
-import { commandsDuring, dbCommands, gql, median } from "./lib/client";
+import { commandsBetween, dbCommands, gql, median } from "./lib/client";
 import { startDatabase, type Database } from "./lib/db";
 import { copySellers } from "./lib/amplify";
 import { measureLoad, type MeasuredLoad } from "./lib/load";
-import { stopAll } from "./lib/proc";
+import { runScript } from "./lib/proc";
 import { probeDatabase, type ProbeRow } from "./lib/dbprobe";
-import { fixed, provenance, table, writeSection } from "./lib/report";
+import { fixed, provenance, publish, table } from "./lib/report";
 import { SECRETS, startTarget, targetEnv, type Target } from "./lib/targets";
 import { Admin, buildOfferGraph } from "./lib/world";
 
@@ -140,18 +140,6 @@ async function settled(metrics: string): Promise<Map<string, number>> {
   }
 }
 
-const diff = (a: Map<string, number>, b: Map<string, number>) => {
-  let total = 0;
-  const by: Record<string, number> = {};
-  for (const [k, v] of b) {
-    const d = v - (a.get(k) ?? 0);
-    if (d > 0) {
-      by[k] = d;
-      total += d;
-    }
-  }
-  return { total, by };
-};
 
 async function toggle(og: Target, c: GateCase, database: string, offersInDatabase: number, repeats: number): Promise<GateRow[]> {
   const metrics = og.url.replace(/\/graphql$/, "/metrics");
@@ -170,8 +158,8 @@ async function toggle(og: Target, c: GateCase, database: string, offersInDatabas
       const ms = performance.now() - t;
       const mid = await dbCommands(metrics);
       const end = await settled(metrics);
-      const inRequest = diff(before, mid);
-      samples.push({ ms, inRequest: inRequest.total, afterRequest: diff(mid, end).total, by: diff(before, end).by });
+      const inRequest = commandsBetween(before, mid);
+      samples.push({ ms, inRequest: inRequest.total, afterRequest: commandsBetween(mid, end).total, by: commandsBetween(before, end).by });
     }
     const mid = samples[Math.floor(samples.length / 2)]!;
     rows.push({
@@ -297,18 +285,4 @@ ${table(
 )}`;
 }
 
-async function main() {
-  const r = await runMutations();
-  const report = mutationsReport(r, "npm run bench:mutations");
-  process.stdout.write(`\n${report}\n`);
-  writeSection("mutations", report);
-}
-
-if (require.main === module) {
-  main()
-    .catch((error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-      process.exitCode = 1;
-    })
-    .finally(() => stopAll());
-}
+if (require.main === module) runScript(async () => publish("mutations", mutationsReport(await runMutations(), "npm run bench:mutations")));

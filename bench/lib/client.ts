@@ -62,7 +62,11 @@ export async function dbCommands(metricsUrl: string): Promise<Map<string, number
 export async function commandsDuring(metricsUrl: string, run: () => Promise<unknown>): Promise<{ total: number; by: Record<string, number> }> {
   const before = await dbCommands(metricsUrl);
   await run();
-  const after = await dbCommands(metricsUrl);
+  return commandsBetween(before, await dbCommands(metricsUrl));
+}
+
+/** The database commands counted between two readings of `dbCommands`, in all and by collection and command. */
+export function commandsBetween(before: Map<string, number>, after: Map<string, number>): { total: number; by: Record<string, number> } {
   const by: Record<string, number> = {};
   let total = 0;
   for (const [key, n] of after) {

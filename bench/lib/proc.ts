@@ -101,6 +101,16 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((c) => c.stop()));
 }
 
+/** Runs a bench script's `main`: its failure is printed and sets the exit code, and every child is stopped either way. */
+export function runScript(main: () => Promise<void>): void {
+  main()
+    .catch((error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exitCode = 1;
+    })
+    .finally(() => stopAll());
+}
+
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     void stopAll().finally(() => process.exit(130));

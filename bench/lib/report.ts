@@ -47,3 +47,9 @@ export function writeSection(name: string, body: string): void {
   writeFileSync(REPORT, next);
   process.stdout.write(`\nwrote section "${name}" of ${REPORT}\n`);
 }
+
+/** Prints a workload's report and writes it as its section of docs/benchmarks.md. */
+export function publish(section: string, report: string): void {
+  process.stdout.write(`\n${report}\n`);
+  writeSection(section, report);
+}
