@@ -5,11 +5,13 @@ import { logger } from "./logger";
 /**
  * The doorbell: "marketplace M has new feed events". It carries no events
  * (those are read from the durable log), so a lost ring costs latency, never
- * an event.
+ * an event. `origin` names who rang, so that a listener can skip the rings
+ * it caused itself (the feed hub of the process that appended the events has
+ * been handed them already).
  */
 export interface EventBus {
-  ring(marketplaceId: string): void;
-  onRing(listener: (marketplaceId: string) => void): () => void;
+  ring(marketplaceId: string, origin?: string): void;
+  onRing(listener: (marketplaceId: string, origin: string | undefined) => void): () => void;
   /**
    * "The API keys of this account changed": every gateway drops what it
    * cached for the account. Resolves once the message is sent (delivered,
@@ -34,7 +36,7 @@ export function createLocalBus(): EventBus {
   emitter.setMaxListeners(0);
   const generations = new Map<string, number>();
   return {
-    ring: (id) => void emitter.emit("ring", id),
+    ring: (id, origin) => void emitter.emit("ring", id, origin),
     onRing: (listener) => {
       emitter.on("ring", listener);
       return () => emitter.off("ring", listener);
@@ -59,6 +61,13 @@ const generationKey = (principalId: string) => `offergate:key-generation:${princ
 /** Longer than any gateway caches a key, so a generation never expires under a cached entry. */
 const GENERATION_TTL_MS = 10 * 60_000;
 
+/** A ring on the Redis channel: the marketplace id, after its origin and a tab when it has one. */
+const ringMessage = (id: string, origin?: string) => (origin ? `${origin}\t${id}` : id);
+const parseRing = (message: string): [id: string, origin: string | undefined] => {
+  const tab = message.indexOf("\t");
+  return tab < 0 ? [message, undefined] : [message.slice(tab + 1), message.slice(0, tab)];
+};
+
 /** Across replicas: Redis pub/sub, one channel, a ring per marketplace id. */
 export async function createRedisBus(url: string): Promise<EventBus> {
   const pub = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
@@ -67,13 +76,13 @@ export async function createRedisBus(url: string): Promise<EventBus> {
   await Promise.all([pub.connect(), sub.connect()]);
   await sub.subscribe(CHANNEL, REVOCATIONS);
   const local = createLocalBus();
-  sub.on("message", (channel: string, id: string) => {
-    if (channel === REVOCATIONS) void local.revokeKeys(id);
-    else local.ring(id);
+  sub.on("message", (channel: string, message: string) => {
+    if (channel === REVOCATIONS) void local.revokeKeys(message);
+    else local.ring(...parseRing(message));
   });
   return {
-    ring: (id) => {
-      pub.publish(CHANNEL, id).catch((error: Error) => logger.warn("redis publish failed", { error: error.message }));
+    ring: (id, origin) => {
+      pub.publish(CHANNEL, ringMessage(id, origin)).catch((error: Error) => logger.warn("redis publish failed", { error: error.message }));
     },
     onRing: local.onRing,
     // This process's own listeners hear it at once; the others when Redis delivers it.

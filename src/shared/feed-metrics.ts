@@ -15,8 +15,14 @@ export const feedSubscribers = new Gauge({
 
 export const feedLogReads = new Counter({
   name: "offergate_feed_log_reads_total",
-  help: "Reads of the feed log for subscribers: by the per-marketplace hub (one per ring), or by a subscriber catching up on its own",
+  help: "Reads of the feed log for subscribers: by the per-marketplace hub (one per ring from another process, or when a hand-over could not be taken), or by a subscriber catching up on its own",
   labelNames: ["reader"] as const,
+  registers: [feedRegistry],
+});
+
+export const feedHandovers = new Counter({
+  name: "offergate_feed_handovers_total",
+  help: "Events this process appended and handed to its own live subscribers directly, without a read of the log (one per marketplace per flush)",
   registers: [feedRegistry],
 });
 

@@ -92,6 +92,8 @@ async function appendTo(feed: { m: string; offerId: string; appended: number }, 
   }
 }
 
+const updated = (no: number) => ({ eventNo: no, type: "UPDATED" as const, available: true, quantity: no, price: no, unavailableReason: null, occurredAt: new Date() });
+
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe("the feed hub", () => {
@@ -128,6 +130,86 @@ describe("the feed hub", () => {
     await Promise.all(consumers.map((c) => c.until(1)));
     expect(log.reads - before).toBe(1);
     for (const c of consumers) expect(c.seqs).toEqual([1]);
+    hub.close();
+  });
+
+  it("events this process appended are handed to the live subscribers without a read, and the ring of its own origin is skipped", async () => {
+    const bus: EventBus = createLocalBus();
+    const log = countingLog();
+    const hub = new FeedHub(log, bus, { pollMs: 3_600_000 });
+    const feeds = Array.from({ length: 5 }, () => ({ m: newId("marketplace"), offerId: newId("offer"), appended: 0 }));
+    const consumers = feeds.map((f) => consume(hub.stream(f.m, 0)));
+    await sleep(50);
+    const before = log.reads;
+    const appended = await repo.appendAll(
+      feeds.flatMap((f) => [1, 2].map((no) => ({ marketplaceId: f.m, offerId: f.offerId, event: updated(no) }))),
+    );
+    hub.appended(appended);
+    for (const f of feeds) bus.ring(f.m, hub.origin);
+    for (const c of consumers) expect(await c.until(2)).toEqual([1, 2]);
+    await sleep(50);
+    expect(log.reads - before).toBe(0);
+    expect(hub.stats().handedOver).toBe(feeds.length);
+    // Another process's ring (another origin, or none) is read as before.
+    feeds[0]!.appended = 2;
+    await appendTo(feeds[0]!, 1);
+    bus.ring(feeds[0]!.m, "another-process");
+    expect(await consumers[0]!.until(3)).toEqual([1, 2, 3]);
+    expect(log.reads - before).toBe(1);
+    hub.close();
+  });
+
+  it("handed events that do not follow the channel's head (another writer's in between) are read from the log instead, in order", async () => {
+    const { hub, log, m } = world();
+    const offerId = newId("offer");
+    const c = consume(hub.stream(m, 0));
+    await sleep(50);
+    const before = log.reads;
+    // Another process appended seq 1 and its ring was lost; this process appends seq 2.
+    await repo.append(m, newId("offer"), updated(1));
+    const mine = await repo.appendAll([{ marketplaceId: m, offerId, event: updated(1) }]);
+    expect(mine.map((r) => r.seq)).toEqual([2]);
+    hub.appended(mine);
+    expect(await c.until(2)).toEqual([1, 2]);
+    expect(log.reads - before).toBe(1);
+    expect(hub.stats().handedOver).toBe(0);
+    // Handed again (a retried flush): nothing is delivered twice.
+    hub.appended(mine);
+    await sleep(50);
+    expect(c.seqs).toEqual([1, 2]);
+    hub.close();
+  });
+
+  it("events handed over while a read is under way are left to that channel's next read", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const log = countingLog();
+    const slowLog: FeedLog = {
+      ...log,
+      after: async (m, afterSeq, limit) => {
+        await gate;
+        return log.after(m, afterSeq, limit);
+      },
+      afterEach: async (positions, limit) => {
+        await gate;
+        return log.afterEach(positions, limit);
+      },
+    };
+    const bus = createLocalBus();
+    const hub = new FeedHub(slowLog, bus, { pollMs: 3_600_000 });
+    const m = newId("marketplace");
+    const c = consume(hub.stream(m, 0));
+    await sleep(50);
+    await repo.append(m, newId("offer"), updated(1));
+    bus.ring(m); // its read waits at the gate
+    await sleep(20);
+    const mine = await repo.appendAll([{ marketplaceId: m, offerId: newId("offer"), event: updated(1) }]);
+    hub.appended(mine);
+    await sleep(20);
+    expect(c.seqs).toEqual([]);
+    release();
+    expect(await c.until(2)).toEqual([1, 2]);
+    expect(hub.stats().handedOver).toBe(0);
     hub.close();
   });
 

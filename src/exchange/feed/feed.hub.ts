@@ -1,5 +1,6 @@
+import { randomUUID } from "node:crypto";
 import type { EventBus } from "../../shared/bus";
-import { feedLogReads, feedQueueOverflows, feedSubscribers } from "../../shared/feed-metrics";
+import { feedHandovers, feedLogReads, feedQueueOverflows, feedSubscribers } from "../../shared/feed-metrics";
 import { logger } from "../../shared/logger";
 import type { FeedEventRecord } from "./feed.model";
 
@@ -33,6 +34,8 @@ export interface FeedHubStats {
   catchUpReads: number;
   /** Times a subscriber's queue overflowed and it went back to reading the log itself. */
   overflows: number;
+  /** Batches of events appended by this process that its live subscribers got without a read. */
+  handedOver: number;
 }
 
 /** One subscriber: its position, and the events the hub has handed it but it has not taken yet. */
@@ -113,6 +116,22 @@ class Channel {
       return;
     }
     this.hub.schedule(this);
+  }
+
+  /**
+   * Events this process has just appended to the log (in feed order): taken
+   * at once when they follow the head with no gap, which saves the read a
+   * ring costs. Otherwise (a read under way, the channel starting, another
+   * writer's events in between) this is a ring like any other.
+   */
+  offer(rows: readonly FeedEventRecord[]): void {
+    const fresh = rows.filter((r) => r.seq > this.head);
+    if (fresh.length === 0) return;
+    const follows = fresh.every((r, i) => r.seq === this.head + 1 + i);
+    if (!follows || !this.isReady || this.reading) return this.ring();
+    this.hub.counters.handedOver++;
+    feedHandovers.inc();
+    this.take(fresh);
   }
 
   /** Reads taken by the hub for several channels at once: this one's begins. */
@@ -209,7 +228,9 @@ export class FeedHub {
   private readonly rung = new Set<Channel>();
   private readonly options: Required<FeedHubOptions>;
   private stopListening: (() => void) | null = null;
-  readonly counters = { hubReads: 0, catchUpReads: 0, overflows: 0 };
+  /** Names this hub on the bus: the rings of its own appends come with it and are skipped (see `appended`). */
+  readonly origin = randomUUID();
+  readonly counters = { hubReads: 0, catchUpReads: 0, overflows: 0, handedOver: 0 };
 
   constructor(
     private readonly log: FeedLog,
@@ -244,12 +265,7 @@ export class FeedHub {
       }
       return;
     }
-    const byFeed = new Map<string, FeedEventRecord[]>();
-    for (const row of rows) {
-      const list = byFeed.get(row.marketplaceId);
-      if (list) list.push(row);
-      else byFeed.set(row.marketplaceId, [row]);
-    }
+    const byFeed = groupByFeed(rows);
     // A full read may have left events behind in any of them: those read on alone.
     const full = rows.length >= this.options.batch;
     for (const c of channels) {
@@ -261,12 +277,27 @@ export class FeedHub {
   private acquire(marketplaceId: string): Channel {
     let channel = this.channels.get(marketplaceId);
     if (!channel) {
-      this.stopListening ??= this.bus.onRing((id) => this.channels.get(id)?.ring());
+      this.stopListening ??= this.bus.onRing((id, origin) => {
+        if (origin !== this.origin) this.channels.get(id)?.ring();
+      });
       channel = new Channel(marketplaceId, this, this.log, this.options);
       this.channels.set(marketplaceId, channel);
     }
     channel.subscribers++;
     return channel;
+  }
+
+  /**
+   * Events just appended to the log by this process, handed over directly:
+   * each feed's live subscribers get them without a read of the log. The
+   * ring that tells the other processes comes with this hub's `origin`, and
+   * the hub skips it.
+   */
+  appended(rows: readonly FeedEventRecord[]): void {
+    const byFeed = groupByFeed(rows);
+    for (const [marketplaceId, feedRows] of byFeed) {
+      this.channels.get(marketplaceId)?.offer(feedRows.sort((a, b) => a.seq - b.seq));
+    }
   }
 
   private release(channel: Channel): void {
@@ -366,4 +397,15 @@ export class FeedHub {
     this.stopListening?.();
     this.stopListening = null;
   }
+}
+
+/** Rows by marketplace, each feed's in the order given. */
+function groupByFeed(rows: readonly FeedEventRecord[]): Map<string, FeedEventRecord[]> {
+  const byFeed = new Map<string, FeedEventRecord[]>();
+  for (const row of rows) {
+    const list = byFeed.get(row.marketplaceId);
+    if (list) list.push(row);
+    else byFeed.set(row.marketplaceId, [row]);
+  }
+  return byFeed;
 }

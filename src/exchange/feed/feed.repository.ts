@@ -58,10 +58,12 @@ export class FeedRepository {
    * a feed each event is written after the one before it. When that guess
    * meets another writer's event, or an event already in the log (a retry),
    * the rest is appended one by one, which settles both; what the batch
-   * already wrote is then found by its id and not written again.
+   * already wrote is then found by its id and not written again. Returns
+   * the events this call appended (not those a retry found already there),
+   * each feed's in feed order.
    */
-  async appendAll(appends: readonly FeedAppend[]): Promise<void> {
-    if (appends.length === 0) return;
+  async appendAll(appends: readonly FeedAppend[]): Promise<FeedEventRecord[]> {
+    if (appends.length === 0) return [];
     const feeds = [...new Set(appends.map((a) => a.marketplaceId))];
     const unknown = feeds.filter((m) => !this.lastSeq.has(m));
     const read = await Promise.all(unknown.map(async (m) => [m, await this.readLastSeq(m)] as const));
@@ -75,14 +77,22 @@ export class FeedRepository {
     try {
       await this.model.insertMany(records, { ordered: true });
       for (const [m, seq] of next) this.lastSeq.set(m, seq);
+      return records;
     } catch (error) {
       if (!isDuplicateOn(error, "_id") && !isDuplicateOn(error, "seq")) throw error;
       for (const m of feeds) this.lastSeq.delete(m);
-      await Promise.all(
+      const appended = await Promise.all(
         feeds.map(async (m) => {
-          for (const a of appends) if (a.marketplaceId === m) await this.append(a.marketplaceId, a.offerId, a.event);
+          const written: FeedEventRecord[] = [];
+          for (const a of appends) {
+            if (a.marketplaceId !== m) continue;
+            const record = await this.append(a.marketplaceId, a.offerId, a.event);
+            if (record) written.push(record);
+          }
+          return written;
         }),
       );
+      return appended.flat();
     }
   }
 

@@ -38,9 +38,10 @@ export class FeedService {
 
   /**
    * Appends every event waiting in these offers' outboxes, in each offer's
-   * order, in one batch, rings the bus for each feed that grew, then clears
-   * the outboxes. Safe to run twice or concurrently: an event is appended
-   * once. Given the same offer twice, its latest record (highest `rev`) is
+   * order, in one batch, hands them to this process's live subscribers and
+   * rings the bus for each feed that grew (for the other processes), then
+   * clears the outboxes. Safe to run twice or concurrently: an event is
+   * appended once. Given the same offer twice, its latest record (highest `rev`) is
    * the one read: its outbox holds every event of the earlier one not yet
    * flushed.
    */
@@ -61,8 +62,10 @@ export class FeedService {
         flushed.push({ offerId: r._id, eventNo: r.eventCount });
       }
     }
-    await this.feed.appendAll(appends);
-    for (const marketplaceId of new Set(appends.map((a) => a.marketplaceId))) this.bus.ring(marketplaceId);
+    const appended = await this.feed.appendAll(appends);
+    // This process's subscribers get the events at once; the other processes' hubs read them on the ring.
+    this.hub.appended(appended);
+    for (const marketplaceId of new Set(appended.map((a) => a.marketplaceId))) this.bus.ring(marketplaceId, this.hub.origin);
     await this.offers.markFlushed(flushed);
   }
 
