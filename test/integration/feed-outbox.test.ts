@@ -6,7 +6,7 @@ import { FeedRepository } from "../../src/exchange/feed/feed.repository";
 import { FeedService } from "../../src/exchange/feed/feed.service";
 import { settingsModel } from "../../src/exchange/marketplace/settings.model";
 import { SettingsRepository } from "../../src/exchange/marketplace/settings.repository";
-import { offerModel } from "../../src/exchange/offer/offer.model";
+import { numberedOutbox, offerModel, type OfferRecord } from "../../src/exchange/offer/offer.model";
 import { OfferReconciler } from "../../src/exchange/offer/offer.reconciler";
 import { OfferRepository } from "../../src/exchange/offer/offer.repository";
 import { routeModel } from "../../src/exchange/route/route.model";
@@ -101,9 +101,10 @@ describe("the outbox: a crash between an offer's change and its feed event loses
     await db.offers.insert(offer);
     for (const price of [101, 102, 103]) await db.reconciler.apply([offer._id], () => ({ price }));
     const pending = (await db.offers.findById(offer._id))!;
-    expect(pending.outbox.map((e) => e.eventNo)).toEqual([1, 2, 3, 4]);
+    // Each waiting event keeps the price it was raised at, although the offer's price moved on.
+    expect(numberedOutbox(pending).map((e) => [e.eventNo, e.price])).toEqual([[1, 100], [2, 101], [3, 102], [4, 103]]);
     // The first two made it into the log before the crash; the offer was never marked.
-    for (const event of pending.outbox.slice(0, 2)) await db.feed.append(marketplaceId, offer._id, event);
+    for (const event of numberedOutbox(pending).slice(0, 2)) await db.feed.append(marketplaceId, offer._id, event);
 
     // Two processes come back at once, and each sweeps (at start-up, and again).
     const [a, b] = await Promise.all([restartExchange(connection), restartExchange(connection)]);
@@ -150,6 +151,63 @@ describe("the outbox: a crash between an offer's change and its feed event loses
     expect((await db.feed.after(marketplaces[1]!, 0, 10)).map((e) => [e.seq, e.type, e.price])).toEqual([
       [1, "ELIGIBLE", 500],
       [2, "UPDATED", 600],
+    ]);
+  });
+});
+
+describe("the outbox of offers changed alike", () => {
+  it("a stock change writes a seller's offers, at different prices, revs and versions, in one update, and each event keeps its own offer's number and price", async () => {
+    const connection = await mongo.connect({ monitorCommands: true });
+    const statements: number[] = [];
+    connection.getClient().on("commandStarted", (e) => {
+      if (e.commandName === "update" && e.command.update === "offers") statements.push(e.command.updates.length);
+    });
+    const db = await dataLayer(connection);
+    const [sellerId, productId] = [newId("seller"), newId("product")];
+    await db.stock.compareAndSet(sellerId, productId, 5, 0);
+    const offers = [];
+    for (const price of [100, 200, 300, 400]) {
+      const offer = await db.reconciler.initial(draftDirectOffer({ sellerId, marketplaceId: newId("marketplace"), productId, price }));
+      await db.offers.insert(offer);
+      offers.push(offer);
+    }
+    const ids = offers.map((o) => o._id);
+    // Their histories differ: the third had its price changed twice (rev 2, version 3, three events).
+    await db.reconciler.apply([ids[2]!], () => ({ price: 310 }));
+    await db.reconciler.apply([ids[2]!], () => ({ price: 320 }));
+    // Everything so far reached the feed, except the fourth's first event.
+    const feed = new FeedService(db.offers, db.feed, createLocalBus(), { require: async () => undefined });
+    await feed.flush(await db.offers.findByIds(ids.slice(0, 3)));
+
+    await db.stock.compareAndSet(sellerId, productId, 9, 1);
+    statements.length = 0;
+    const written = await db.reconciler.apply(ids);
+    // The first three share one write (from revs 0, 0 and 2); the fourth still carries its waiting event, so its own.
+    expect(statements).toEqual([2]);
+    const stored = await db.offers.findByIds(ids);
+    const byId = new Map(stored.map((o) => [o._id, o]));
+    expect(ids.map((id) => [byId.get(id)!.rev, byId.get(id)!.version, byId.get(id)!.eventCount, byId.get(id)!.quantity])).toEqual([
+      [1, 2, 2, 9],
+      [1, 2, 2, 9],
+      [3, 4, 4, 9],
+      [1, 2, 2, 9],
+    ]);
+    // What the reconciler returns is what was stored (but the batch's internal token).
+    const untokened = (o: OfferRecord | undefined) => ({ ...o, writeToken: undefined });
+    for (const id of ids) expect(untokened(written.get(id))).toEqual(untokened(byId.get(id)));
+
+    await feed.flush(written.values());
+    const last = await Promise.all(offers.map(async (o) => (await db.feed.after(o.marketplaceId, 0, 10)).map((e) => [e._id, e.type, e.price, e.quantity])));
+    expect(last).toEqual([
+      [[`${ids[0]}:1`, "ELIGIBLE", 100, 5], [`${ids[0]}:2`, "UPDATED", 100, 9]],
+      [[`${ids[1]}:1`, "ELIGIBLE", 200, 5], [`${ids[1]}:2`, "UPDATED", 200, 9]],
+      [
+        [`${ids[2]}:1`, "ELIGIBLE", 300, 5],
+        [`${ids[2]}:2`, "UPDATED", 310, 5],
+        [`${ids[2]}:3`, "UPDATED", 320, 5],
+        [`${ids[2]}:4`, "UPDATED", 320, 9],
+      ],
+      [[`${ids[3]}:1`, "ELIGIBLE", 400, 5], [`${ids[3]}:2`, "UPDATED", 400, 9]],
     ]);
   });
 });

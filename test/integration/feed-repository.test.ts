@@ -113,14 +113,15 @@ describe("FeedRepository.appendAll", () => {
     expect(await feedOf(m)).toEqual(events.map((e, i) => [i + 1, idOf(e)]));
   });
 
-  it("an error other than a taken number or id reaches the caller, and nothing is written", async () => {
-    const repo = new FeedRepository(model);
+  it("an error other than a taken number or id (the database gone) reaches the caller, and nothing is written", async () => {
+    const gone = await mongo.connect({ dbName: connection.db!.databaseName, bufferCommands: false });
+    const repo = new FeedRepository(feedEventModel(gone));
     const m = newId("marketplace");
-    const bad = event(m, newId("offer"));
-    // A document the schema refuses: no type.
-    (bad.event as { type: unknown }).type = undefined;
-    await expect(repo.appendAll([event(m, newId("offer")), bad])).rejects.toThrow(/type/);
-    expect(await feedOf(m)).toEqual([]);
+    const first = event(m, newId("offer"));
+    await repo.appendAll([first]);
+    await gone.close();
+    await expect(repo.appendAll([event(m, newId("offer")), event(m, newId("offer"))])).rejects.toThrow(/connect|closed/i);
+    expect(await feedOf(m)).toEqual([[1, idOf(first)]]);
   });
 
   it("an empty batch costs no round trip", async () => {

@@ -61,6 +61,30 @@ describe("OfferRepository.compareAndSet", () => {
     expect([(await stored(b!._id)).quantity, (await stored(b!._id)).rev]).toEqual([0, 1]);
   });
 
+  it("offers given the same write at different revs share one update, each matched on its own rev, the increments applied to each", async () => {
+    const [a, b, c] = await storedOffers(3, { version: 4, eventCount: 2 });
+    await model.updateOne({ _id: b!._id }, { $set: { rev: 5, version: 9 } });
+    await model.updateOne({ _id: c!._id }, { $set: { rev: 5 } });
+    const write = { set: { quantity: 2 }, inc: { version: 1, eventCount: 1 } };
+    commands.length = 0;
+    const won = await offers.compareAndSet([
+      { id: a!._id, rev: 0, ...write },
+      { id: b!._id, rev: 5, ...write },
+      { id: c!._id, rev: 4, ...write }, // read before another writer moved it to 5
+    ]);
+    expect([...won].sort()).toEqual([a!._id, b!._id].sort());
+    expect(commands).toEqual(["update×1", "find"]);
+    const state = async (id: string) => {
+      const s = await stored(id);
+      return [s.rev, s.version, s.eventCount, s.quantity];
+    };
+    expect(await Promise.all([a!, b!, c!].map((o) => state(o._id)))).toEqual([
+      [1, 5, 3, 2],
+      [6, 10, 3, 2],
+      [5, 4, 2, 0],
+    ]);
+  });
+
   it("costs no read when every write wins", async () => {
     const made = await storedOffers(3);
     commands.length = 0;

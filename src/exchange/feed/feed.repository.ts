@@ -1,11 +1,12 @@
-import type { OutboxEvent } from "../offer/offer.model";
+import type { mongo } from "mongoose";
+import type { NumberedEvent } from "../offer/offer.model";
 import type { FeedEventModel, FeedEventRecord } from "./feed.model";
 
 /** One offer's event, to append to the feed of the marketplace that lists the offer. */
 export interface FeedAppend {
   marketplaceId: string;
   offerId: string;
-  event: OutboxEvent;
+  event: NumberedEvent;
 }
 
 const isDuplicateOn = (error: unknown, index: "_id" | "seq"): boolean => {
@@ -34,7 +35,7 @@ export class FeedRepository {
   }
 
   /** Appends one offer's event once: a retry of an event already in the log is a no-op. */
-  async append(marketplaceId: string, offerId: string, event: OutboxEvent): Promise<FeedEventRecord | null> {
+  async append(marketplaceId: string, offerId: string, event: NumberedEvent): Promise<FeedEventRecord | null> {
     let seq = (this.lastSeq.get(marketplaceId) ?? (await this.readLastSeq(marketplaceId))) + 1;
     for (;;) {
       const record = toRecord({ marketplaceId, offerId, event }, seq);
@@ -75,7 +76,8 @@ export class FeedRepository {
       return toRecord(a, seq);
     });
     try {
-      await this.model.insertMany(records, { ordered: true });
+      // The driver's own insert: the records are built here, already as stored.
+      await (this.model.collection as unknown as mongo.Collection<FeedEventRecord>).insertMany(records, { ordered: true });
       for (const [m, seq] of next) this.lastSeq.set(m, seq);
       return records;
     } catch (error) {

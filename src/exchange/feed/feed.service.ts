@@ -4,7 +4,7 @@ import { BadUserInputError } from "../../shared/errors";
 import { logger } from "../../shared/logger";
 import type { Principal } from "../../shared/principal";
 import type { EntityDirectory } from "../directory/entity-directory";
-import type { OfferRecord } from "../offer/offer.model";
+import { pendingEvents, type OfferRecord } from "../offer/offer.model";
 import type { OfferRepository } from "../offer/offer.repository";
 import { decodeFeedCursor } from "./feed.cursor";
 import { FeedHub, type FeedHubOptions, type FeedHubStats } from "./feed.hub";
@@ -54,7 +54,7 @@ export class FeedService {
     const appends: FeedAppend[] = [];
     const flushed: { offerId: string; eventNo: number }[] = [];
     for (const r of latest.values()) {
-      const events = r.outbox.filter((e) => e.eventNo > r.flushedThrough).sort((a, b) => a.eventNo - b.eventNo);
+      const events = pendingEvents(r);
       if (events.length > 0) {
         for (const event of events) appends.push({ marketplaceId: r.marketplaceId, offerId: r._id, event });
         flushed.push({ offerId: r._id, eventNo: events.at(-1)!.eventNo });

@@ -34,7 +34,9 @@ export class MarketplaceService {
       const forwarded = await this.offers.forwardedBy(marketplaceId);
       await this.propagation.settle(
         forwarded.map((o) => o._id),
-        after.requireStockToForward ? {} : { autoForwardCandidates: () => this.offers.activeAt(marketplaceId) },
+        after.requireStockToForward
+          ? { records: forwarded }
+          : { records: forwarded, autoForwardCandidates: () => this.offers.activeAt(marketplaceId) },
       );
     }
     return after;

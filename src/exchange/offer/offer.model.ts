@@ -1,15 +1,30 @@
 import { Schema, type Connection, type Model } from "mongoose";
 import type { OfferEventType, OfferStatus, QuantityPolicy, UnavailableReason } from "../rules/types";
 
-/** A feed event waiting in its offer's outbox until it is appended to the marketplace's log. */
+/**
+ * A feed event waiting in its offer's outbox until it is appended to the
+ * marketplace's log. It stores nothing that differs between offers given the
+ * same change (one seller's offers at many marketplaces, say), so that one
+ * update can write it to all of them:
+ * - its number (per offer, 1, 2, 3...: what makes the append idempotent) is
+ *   its place: the outbox holds the offer's latest events, the last of them
+ *   numbered `eventCount`;
+ * - its `price` is the offer's own, and is written into the event only when
+ *   a later write changes the offer's price while the event still waits.
+ */
 export interface OutboxEvent {
-  eventNo: number; // per offer, 1, 2, 3...: makes the append idempotent
   type: OfferEventType;
   available: boolean;
   quantity: number;
-  price: number;
+  price?: number;
   unavailableReason: UnavailableReason | null;
   occurredAt: Date;
+}
+
+/** An outbox event with its number and price: what the feed appends. */
+export interface NumberedEvent extends OutboxEvent {
+  eventNo: number;
+  price: number;
 }
 
 export interface OfferRecord {
@@ -55,7 +70,6 @@ export interface OfferRecord {
 
 const outboxSchema = new Schema<OutboxEvent>(
   {
-    eventNo: Number,
     type: String,
     available: Boolean,
     quantity: Number,
@@ -139,3 +153,19 @@ export function draftOffer(_id: string, fields: NewOffer, now = new Date()): Off
     updatedAt: now,
   };
 }
+
+/** The offer's outbox events, numbered and priced (see `OutboxEvent`). */
+export function numberedOutbox(offer: Pick<OfferRecord, "outbox" | "eventCount" | "price">): NumberedEvent[] {
+  const first = offer.eventCount - offer.outbox.length + 1;
+  return offer.outbox.map((e, i) => ({ ...e, eventNo: first + i, price: e.price ?? offer.price }));
+}
+
+/** The outbox events not yet in the feed (numbered above `flushedThrough`), as stored. */
+export function unflushedOutbox(offer: Pick<OfferRecord, "outbox" | "eventCount" | "flushedThrough">): OutboxEvent[] {
+  const waiting = Math.max(0, Math.min(offer.outbox.length, offer.eventCount - offer.flushedThrough));
+  return offer.outbox.slice(offer.outbox.length - waiting);
+}
+
+/** The outbox events not yet in the feed, numbered and priced, in order. */
+export const pendingEvents = (offer: Pick<OfferRecord, "outbox" | "eventCount" | "price" | "flushedThrough">): NumberedEvent[] =>
+  numberedOutbox(offer).filter((e) => e.eventNo > offer.flushedThrough);

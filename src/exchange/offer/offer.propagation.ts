@@ -4,6 +4,8 @@ import type { OfferRecord } from "./offer.model";
 import type { OfferChange, OfferReconciler } from "./offer.reconciler";
 
 export interface SettleOptions {
+  /** `ids`' offers as the caller has just read them, after its change of facts: not read again. */
+  records?: readonly OfferRecord[];
   /** Applied to each of `ids` before it is re-evaluated (e.g. a status change). */
   change?: (offer: OfferRecord) => OfferChange | null;
   /** Offers that may now pass auto-forward routes' checks (besides `ids` that are ACTIVE). */
@@ -27,7 +29,7 @@ export class OfferPropagation {
   ) {}
 
   async settle(ids: readonly string[], options: SettleOptions = {}): Promise<Map<string, OfferRecord>> {
-    const written = await this.reconciler.apply(ids, options.change);
+    const written = await this.reconciler.apply(ids, options.change, options.records);
     const downstream = await this.reconciler.refreshDownstream(ids, false);
     const candidates = [
       ...(options.autoForwardIds ? written.values() : []),

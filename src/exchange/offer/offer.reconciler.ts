@@ -1,12 +1,12 @@
 import { evaluateDirectOffer, evaluateForwardedOffer } from "../rules/availability";
 import { feedEventFor, visibleChange, type VisibleState } from "../rules/feed-events";
-import type { Availability, OfferStatus } from "../rules/types";
+import type { Availability, OfferEventType, OfferStatus } from "../rules/types";
 import type { SettingsRepository } from "../marketplace/settings.repository";
 import { routeKey } from "../route/route.model";
 import type { Route, RouteRepository } from "../route/route.repository";
 import { stockKey } from "../stock/stock.model";
 import type { StockRepository } from "../stock/stock.repository";
-import type { OfferRecord, OutboxEvent } from "./offer.model";
+import { unflushedOutbox, type OfferRecord, type OutboxEvent } from "./offer.model";
 import type { OfferRepository, OfferWrite } from "./offer.repository";
 
 /** What a mutation may change on an offer itself; the rest is derived. */
@@ -26,7 +26,26 @@ interface Facts {
 
 const MAX_ATTEMPTS = 100;
 
+/** The records of exactly `ids` among `records`, or null when some are missing. */
+function given(records: readonly OfferRecord[] | undefined, ids: readonly string[]): OfferRecord[] | null {
+  if (!records) return null;
+  const byId = new Map(records.map((r) => [r._id, r]));
+  const found = ids.map((id) => byId.get(id));
+  return found.every((r) => r !== undefined) ? (found as OfferRecord[]) : null;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const VISIBLE_FIELDS = ["status", "price", "currency", "available", "quantity", "unavailableReason"] as const satisfies readonly (keyof VisibleState)[];
+
+/** An offer's feed event, as its outbox keeps it (see `OutboxEvent`). */
+const eventOf = (type: OfferEventType, after: VisibleState, occurredAt: Date): OutboxEvent => ({
+  type,
+  available: after.available,
+  quantity: after.quantity,
+  unavailableReason: after.unavailableReason,
+  occurredAt,
+});
 
 const visible = (o: Pick<OfferRecord, keyof VisibleState>): VisibleState => ({
   status: o.status,
@@ -103,66 +122,78 @@ export class OfferReconciler {
     };
   }
 
-  /** The write that moves `current` (null for a new offer) to `next` under `facts`, with its feed event. */
-  private plan(current: OfferRecord | null, next: OfferRecord, facts: Facts, now: Date) {
-    const derived = this.derive(next, facts);
-    const after: VisibleState = { status: next.status, ...derived };
-    const before = current ? visible(current) : null;
+  /** What the offer shows under `facts`, with its own status, price and currency as given in `offer`. */
+  private visibleUnder(offer: OfferRecord, facts: Facts): VisibleState {
+    return { status: offer.status, ...this.derive(offer, facts) };
+  }
+
+  /**
+   * The write that moves `current` to `next` (its status, price and currency
+   * as changed) under `facts`, with its feed event, and the offer as it will
+   * be. The write holds only what changed, as values the same for every
+   * offer given the same change (counters are increments, the event carries
+   * no number and no price of its own), so that offers changed alike share
+   * one update.
+   */
+  private plan(current: OfferRecord, next: OfferRecord, facts: Facts, now: Date): { write: Omit<OfferWrite, "id" | "rev">; result: OfferRecord } {
+    const after = this.visibleUnder(next, facts);
+    const before = visible(current);
     const type = feedEventFor(before, after);
-    const base = current ?? next;
-    const events: OutboxEvent[] = type
-      ? [
-          {
-            eventNo: base.eventCount + 1,
-            type,
-            available: after.available,
-            quantity: after.quantity,
-            price: after.price,
-            unavailableReason: after.unavailableReason,
-            occurredAt: now,
-          },
-        ]
-      : [];
-    const changed = !before || visibleChange(before, after);
-    const outbox = [...base.outbox.filter((e) => e.eventNo > base.flushedThrough), ...events];
-    const set: Partial<OfferRecord> = {
-      ...after,
-      version: current ? current.version + (changed ? 1 : 0) : 1,
-      eventCount: base.eventCount + events.length,
-      outbox,
-      hasPending: outbox.length > 0,
-      ...(changed && current ? { updatedAt: now } : {}),
+    const changed = visibleChange(before, after);
+    const set: Partial<OfferRecord> = {};
+    for (const key of VISIBLE_FIELDS) if (after[key] !== current[key]) Object.assign(set, { [key]: after[key] });
+    let waiting = unflushedOutbox(current);
+    // Events still waiting keep the price they were raised at.
+    if (set.price !== undefined) waiting = waiting.map((e) => (e.price === undefined ? { ...e, price: current.price } : e));
+    const events: OutboxEvent[] = type ? [eventOf(type, after, now)] : [];
+    set.outbox = [...waiting, ...events];
+    set.hasPending = set.outbox.length > 0;
+    if (changed) set.updatedAt = now;
+    const inc: OfferWrite["inc"] = {};
+    if (changed) inc.version = 1;
+    if (events.length > 0) inc.eventCount = events.length;
+    const result: OfferRecord = {
+      ...current,
+      ...set,
+      rev: current.rev + 1,
+      version: current.version + (inc.version ?? 0),
+      eventCount: current.eventCount + (inc.eventCount ?? 0),
     };
-    return { set };
+    return { write: { set, inc }, result };
   }
 
   /** A new offer's initial derived state and events, to insert with it. */
   async initial(record: OfferRecord): Promise<OfferRecord> {
     const facts = await this.loadFacts([record]);
-    const { set } = this.plan(null, record, facts, record.createdAt);
-    return { ...record, ...set };
+    const after = this.visibleUnder(record, facts);
+    const type = feedEventFor(null, after);
+    const outbox = type ? [eventOf(type, after, record.createdAt)] : [];
+    return { ...record, ...after, eventCount: outbox.length, outbox, hasPending: outbox.length > 0 };
   }
 
   /**
    * Re-evaluates the given offers against fresh facts, applying `change` to
    * each (re-derived from the fresh record on every attempt; it may throw to
-   * refuse). Returns the offers as written.
+   * refuse). Returns the offers as written. `fresh`: these offers as the
+   * caller has just read them, after the change of facts it is applying, to
+   * start from without reading them again.
    */
   async apply(
     ids: readonly string[],
     change?: (offer: OfferRecord) => OfferChange | null,
+    fresh?: readonly OfferRecord[],
   ): Promise<Map<string, OfferRecord>> {
     const written = new Map<string, OfferRecord>();
     let pending = [...new Set(ids)];
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt === MAX_ATTEMPTS) throw new Error(`offer re-evaluation did not settle for ${pending.length} offers`);
-      const records = await this.offers.findByIds(pending);
+      const records = (attempt === 0 && given(fresh, pending)) || (await this.offers.findByIds(pending));
       const nexts = records.map((r) => ({ ...r, ...(change?.(r) ?? {}) }));
       const facts = await this.loadFacts(nexts);
       const now = new Date();
       const writes: (OfferWrite & { result: OfferRecord })[] = records.map((current, i) => {
-        const { set } = this.plan(current, nexts[i]!, facts, now);
-        return { id: current._id, rev: current.rev, set, result: { ...nexts[i]!, ...set, rev: current.rev + 1 } };
+        const { write, result } = this.plan(current, nexts[i]!, facts, now);
+        return { id: current._id, rev: current.rev, ...write, result };
       });
       const won = await this.offers.compareAndSet(writes);
       for (const w of writes) if (won.has(w.id)) written.set(w.id, w.result);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { QueryFilter } from "mongoose";
+import type { mongo, QueryFilter } from "mongoose";
 import { isDuplicateKey } from "../../shared/mongo";
 import type { Page } from "../../shared/pagination";
 import type { OfferStatus } from "../rules/types";
@@ -13,11 +13,12 @@ export interface OfferFilter {
   marketplaceId?: string | null;
 }
 
-/** One compare-and-set write: applies `set` only if the offer is still at `rev`. */
+/** One compare-and-set write: applies `set` and `inc` only if the offer is still at `rev` (which it moves on by one). */
 export interface OfferWrite {
   id: string;
   rev: number;
   set: Partial<OfferRecord>;
+  inc?: Partial<Record<"version" | "eventCount", number>>;
 }
 
 function toQuery(filter: OfferFilter): QueryFilter<OfferRecord> {
@@ -33,6 +34,11 @@ function toQuery(filter: OfferFilter): QueryFilter<OfferRecord> {
 /** Offers: the only place that touches the `offers` collection. */
 export class OfferRepository {
   constructor(private readonly model: OfferModel) {}
+
+  /** The driver's collection, for the hot bulk writes: their documents are built here and by the reconciler, already as stored. */
+  private get collection(): mongo.Collection<OfferRecord> {
+    return this.model.collection as unknown as mongo.Collection<OfferRecord>;
+  }
 
   async findByIds(ids: readonly string[]): Promise<OfferRecord[]> {
     if (ids.length === 0) return [];
@@ -87,22 +93,23 @@ export class OfferRepository {
   /**
    * Applies every write whose offer is still at its `rev`, in one bulk round
    * trip, and returns the ids of those that won. The losers read facts older
-   * than someone else's write and must be evaluated again. Offers that get
-   * the same write from the same `rev` (one seller's offers at many
-   * marketplaces, say) share one multi-document update: each document still
-   * matches, or not, on its own.
+   * than someone else's write and must be evaluated again. Offers given the
+   * same write (one seller's offers at many marketplaces, say, whatever
+   * their revs) share one multi-document update, whose filter still matches
+   * each offer on its own `rev`: a write per statement would cost a scan of
+   * the collection each on the embedded server.
    */
   async compareAndSet(writes: readonly OfferWrite[]): Promise<Set<string>> {
     if (writes.length === 0) return new Set();
     const token = randomUUID();
-    const groups = groupBy(writes, (w) => JSON.stringify([w.rev, w.set]));
-    const result = await this.model.bulkWrite(
-      groups.map((same) => {
-        const { rev, set } = same[0]!;
-        const update = { $set: { ...set, rev: rev + 1, writeToken: token } };
-        return same.length === 1
-          ? { updateOne: { filter: { _id: same[0]!.id, rev }, update } }
-          : { updateMany: { filter: { _id: { $in: same.map((w) => w.id) }, rev }, update } };
+    const groups = groupBy(writes, (w) => JSON.stringify([w.set, w.inc ?? {}]));
+    const result = await this.collection.bulkWrite(
+      groups.map((same): mongo.AnyBulkWriteOperation<OfferRecord> => {
+        const { set, inc } = same[0]!;
+        const update = { $set: { ...set, writeToken: token }, $inc: { ...inc, rev: 1 } };
+        if (same.length === 1) return { updateOne: { filter: { _id: same[0]!.id, rev: same[0]!.rev }, update } };
+        const byRev = groupBy(same, (w) => String(w.rev)).map((at) => ({ _id: { $in: at.map((w) => w.id) }, rev: at[0]!.rev }));
+        return { updateMany: { filter: byRev.length === 1 ? byRev[0]! : { $or: byRev }, update } };
       }),
       { ordered: false },
     );
@@ -129,8 +136,8 @@ export class OfferRepository {
     if (flushed.length === 0) return;
     const groups = groupBy(flushed, (f) => String(f.eventNo));
     const ids = (same: typeof flushed) => ({ $in: same.map((f) => f.offerId) });
-    const done = await this.model.bulkWrite(
-      groups.map((same) => ({
+    const done = await this.collection.bulkWrite(
+      groups.map((same): mongo.AnyBulkWriteOperation<OfferRecord> => ({
         updateMany: {
           filter: { _id: ids(same), eventCount: same[0]!.eventNo },
           update: { $set: { flushedThrough: same[0]!.eventNo, hasPending: false } },
@@ -139,8 +146,8 @@ export class OfferRepository {
       { ordered: false },
     );
     if (done.matchedCount === flushed.length) return;
-    await this.model.bulkWrite(
-      groups.map((same) => ({
+    await this.collection.bulkWrite(
+      groups.map((same): mongo.AnyBulkWriteOperation<OfferRecord> => ({
         updateMany: {
           filter: { _id: ids(same), flushedThrough: { $lt: same[0]!.eventNo } },
           update: { $set: { flushedThrough: same[0]!.eventNo } },

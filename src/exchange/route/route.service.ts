@@ -59,7 +59,9 @@ export class RouteService {
     const overRoute = await this.offers.forwardedBy(fromId, toId);
     await this.propagation.settle(
       overRoute.map((o) => o._id),
-      autoForward ? { autoForwardCandidates: () => this.offers.activeAt(fromId), autoForwardOnlyTo: toId } : {},
+      autoForward
+        ? { records: overRoute, autoForwardCandidates: () => this.offers.activeAt(fromId), autoForwardOnlyTo: toId }
+        : { records: overRoute },
     );
   }
 

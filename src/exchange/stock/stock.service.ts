@@ -82,7 +82,7 @@ export class StockService {
     const arrived = before === 0 && after > 0;
     await this.propagation.settle(
       affected.map((o) => o._id),
-      { autoForwardCandidates: arrived ? () => this.offers.activeAt(ownerId, productId) : undefined },
+      { records: affected, autoForwardCandidates: arrived ? () => this.offers.activeAt(ownerId, productId) : undefined },
     );
   }
 }
