@@ -278,9 +278,11 @@ N graphql-ws subscribers of \`offerFeed\` through the gateway (admin key,
 of their own (2,500 each at most). Each round, one \`setStock\` changes the
 quantity of a seller who lists one offer at each of the ${MARKETS} marketplaces: one
 UPDATED event per feed, one message per subscriber. Latency is from sending
-the mutation to each message's arrival, over ${ROUNDS} rounds, and also from the
-mutation's response (its writes and feed appends done: the fan-out alone; an
-event may arrive before the response). The floor is a bare \`ws\` server sending the
+the mutation to each message's arrival, over ${ROUNDS} rounds; the goal is on
+that. Also shown, from the mutation's response: the exchange hands the
+events to its subscribers as soon as they are in the log, and answers the
+mutation after marking its offers' outboxes, so most events arrive before
+the response (negative figures). The floor is a bare \`ws\` server sending the
 same bytes (one such message, ${results[0]?.sampleBytes ?? "?"} bytes) to the same number of sockets
 from the same client processes, from the command to broadcast. Memory: RSS
 growth of the serving processes over the subscribers.
@@ -309,14 +311,13 @@ ${table(
     "setStock response ms",
     "from its response p50 / p99 ms",
     "floor p50 / p99 ms",
-    "p99 / floor p99 (from the mutation; from its response)",
+    "p99 / floor p99",
     "goal ≤ 3×",
     "memory per subscriber",
     "floor memory per socket",
   ],
   results.map((r) => {
     const ratio = r.gateway.p99 / r.floor.p99;
-    const fanOutRatio = r.fanOut.p99 / r.floor.p99;
     return [
       r.subscribers,
       r.topology === "embedded" ? "embedded (1)" : "exchange + 2 gateways",
@@ -327,8 +328,8 @@ ${table(
       fixed(r.mutationMs, 0),
       `${fixed(r.fanOut.p50, 0)} / ${fixed(r.fanOut.p99, 0)}`,
       `${fixed(r.floor.p50, 1)} / ${fixed(r.floor.p99, 1)}`,
-      `${fixed(ratio, 1)}×; ${fixed(fanOutRatio, 1)}×`,
-      ratio <= 3 ? "met" : fanOutRatio <= 3 ? "**missed** (met from the response)" : "**missed**",
+      `${fixed(ratio, 1)}×`,
+      ratio <= 3 ? "met" : "**missed**",
       `${fixed(r.memoryPerSubscriber / 1024, 0)} KiB`,
       `${fixed(r.floorMemoryPerSocket / 1024, 1)} KiB`,
     ];
