@@ -36,7 +36,14 @@ function given(records: readonly OfferRecord[] | undefined, ids: readonly string
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const VISIBLE_FIELDS = ["status", "price", "currency", "available", "quantity", "unavailableReason"] as const satisfies readonly (keyof VisibleState)[];
+const VISIBLE_FIELDS = [
+  "status",
+  "price",
+  "currency",
+  "available",
+  "quantity",
+  "unavailableReason",
+] as const satisfies readonly (keyof VisibleState)[];
 
 /** An offer's feed event, as its outbox keeps it (see `OutboxEvent`). */
 const eventOf = (type: OfferEventType, after: VisibleState, occurredAt: Date): OutboxEvent => ({
@@ -135,7 +142,12 @@ export class OfferReconciler {
    * no number and no price of its own), so that offers changed alike share
    * one update.
    */
-  private plan(current: OfferRecord, next: OfferRecord, facts: Facts, now: Date): { write: Omit<OfferWrite, "id" | "rev">; result: OfferRecord } {
+  private plan(
+    current: OfferRecord,
+    next: OfferRecord,
+    facts: Facts,
+    now: Date,
+  ): { write: Omit<OfferWrite, "id" | "rev">; result: OfferRecord } {
     const after = this.visibleUnder(next, facts);
     const before = visible(current);
     const type = feedEventFor(before, after);
