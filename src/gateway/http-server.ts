@@ -9,7 +9,7 @@ import { dbRegistry } from "../shared/db-metrics";
 import { feedRegistry, gatewaySubscriptionsEnded } from "../shared/feed-metrics";
 import type { Principal } from "../shared/principal";
 import { entityCacheRegistry } from "./entity-cache";
-import { liveOperationKey, SharedResults, type ClientOperation } from "./shared-subscriptions";
+import { liveOperationKey, SharedResults, type ClientOperation, type ClientWire } from "./shared-subscriptions";
 import { DEFAULT_SUBSCRIPTION_LIMITS } from "./subscriptions";
 import { logger } from "../shared/logger";
 import type { Gateway } from "./gateway";
@@ -149,14 +149,24 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
   const wsServer = useServer(
     {
       ...graphqlWs,
+      // The client's socket and subscription id ride in the context, for the shared results below.
+      onSubscribe: async (ctx, id, payload) => {
+        const args = await graphqlWs.onSubscribe!(ctx, id, payload);
+        if (args && !Array.isArray(args)) {
+          const wire: ClientWire = { id, socket: ctx.extra.socket };
+          (args as { contextValue: Record<string, unknown> }).contextValue.wire = wire;
+        }
+        return args;
+      },
       // Once the gateway has taken the client's subscription through all its rules, identical live
-      // subscriptions of one principal share the results it makes (./shared-subscriptions.ts).
+      // subscriptions of one principal share the results it makes, written to each client's
+      // socket directly (./shared-subscriptions.ts).
       subscribe: async (args) => {
         const result = await graphqlWs.subscribe!(args);
         if (!isAsyncIterable(result)) return result;
-        const context = args.contextValue as { params?: ClientOperation; principal?: Principal | null };
+        const context = args.contextValue as { params?: ClientOperation; principal?: Principal | null; wire?: ClientWire };
         const key = context.params ? liveOperationKey(context.params, context.principal) : undefined;
-        return key ? shared.join(key, result as AsyncIterable<ExecutionResult>) : result;
+        return key ? shared.join(key, result as AsyncIterable<ExecutionResult>, context.wire) : result;
       },
     },
     wss,

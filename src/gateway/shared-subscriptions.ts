@@ -133,12 +133,27 @@ export function liveOperationKey(operation: ClientOperation, principal: Principa
   return JSON.stringify([principal.kind, principal.id ?? null, operation.query, operation.variables ?? {}, operation.operationName ?? null]);
 }
 
+/**
+ * Where a client's results may be written directly: its WebSocket and the id
+ * of its subscription on it (graphql-transport-ws). The `next` messages are
+ * then made once per result for all such clients, and only the id differs.
+ */
+export interface ClientWire {
+  id: string;
+  socket: { readonly readyState: number; send(data: string, done: (error?: Error) => void): void };
+}
+
+/** `WebSocket.OPEN`. */
+const OPEN = 1;
+
 interface Client {
   buffer: ExecutionResult[];
   wake: (() => void) | null;
   /** The last cursor this client was sent: where it resumes if it is cut off. */
   resumeAfter: string | null;
   state: "open" | "cut" | "told" | "done";
+  /** Written to directly (see `ClientWire`): the start of its `next` messages, and how many are not yet handed to the socket. */
+  wire?: { socket: ClientWire["socket"]; head: string; unsent: number };
 }
 
 interface ResultStream {
@@ -156,6 +171,13 @@ interface ResultStream {
  * running. A client that falls `maxBuffered` results behind is cut off with
  * the cursor to resume from, and the others go on. The stream ends when its
  * last client leaves, or for all of them when it ends.
+ *
+ * A client joined with its `ClientWire` is written to directly: each result
+ * is serialised once for all such clients (in the very bytes graphql-ws
+ * would send), and a client is behind by the messages its socket has not
+ * yet taken. Its iterator, which the WebSocket server still drives, yields
+ * nothing but the interruption when it is cut off, and ends with the stream,
+ * so completion and errors go through the server as for any subscription.
  */
 export class SharedResults {
   private readonly streams = new Map<string, ResultStream>();
@@ -173,7 +195,7 @@ export class SharedResults {
   }
 
   /** This client's results: from the stream already running for `key`, or from `results`, which then becomes that stream. */
-  join(key: string, results: AsyncIterable<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
+  join(key: string, results: AsyncIterable<ExecutionResult>, wire?: ClientWire): AsyncIterableIterator<ExecutionResult> {
     const own = results[Symbol.asyncIterator]();
     let stream = this.streams.get(key);
     if (stream) {
@@ -184,6 +206,7 @@ export class SharedResults {
       void this.pump(key, stream);
     }
     const client: Client = { buffer: [], wake: null, resumeAfter: null, state: "open" };
+    if (wire) client.wire = { socket: wire.socket, head: `{"id":${JSON.stringify(wire.id)},"type":"next","payload":`, unsent: 0 };
     stream.clients.add(client);
     return this.iterator(key, stream, client);
   }
@@ -193,7 +216,11 @@ export class SharedResults {
       for (;;) {
         const step = await stream.source.next();
         if (step.done) break;
-        for (const client of [...stream.clients]) this.deliver(key, stream, client, step.value);
+        let payload: string | undefined;
+        for (const client of [...stream.clients]) {
+          if (!client.wire) this.deliver(key, stream, client, step.value);
+          else this.write(key, stream, client, (payload ??= payloadJson(step.value)), step.value);
+        }
       }
     } catch {
       // The stream broke: its clients end (each subscription's own interruption, if any, came through as a result).
@@ -207,13 +234,26 @@ export class SharedResults {
   }
 
   private deliver(key: string, stream: ResultStream, client: Client, result: ExecutionResult): void {
-    if (client.buffer.length >= this.maxBuffered) {
-      client.state = "cut";
-      this.onCutOff();
-      this.leave(key, stream, client);
-    } else {
-      client.buffer.push(result);
-    }
+    if (client.buffer.length >= this.maxBuffered) return this.cutOff(key, stream, client);
+    client.buffer.push(result);
+    wake(client);
+  }
+
+  /** Writes a result's message to a client's socket, or cuts the client off when `maxBuffered` of them wait there already. */
+  private write(key: string, stream: ResultStream, client: Client, payload: string, result: ExecutionResult): void {
+    const wire = client.wire!;
+    if (wire.unsent >= this.maxBuffered) return this.cutOff(key, stream, client);
+    // A socket closing ends the subscription through the server; nothing more is written to it.
+    if (wire.socket.readyState !== OPEN) return;
+    wire.unsent++;
+    wire.socket.send(`${wire.head}${payload}}`, () => void wire.unsent--);
+    client.resumeAfter = cursorOf(result) ?? client.resumeAfter;
+  }
+
+  private cutOff(key: string, stream: ResultStream, client: Client): void {
+    client.state = "cut";
+    this.onCutOff();
+    this.leave(key, stream, client);
     wake(client);
   }
 
@@ -268,4 +308,11 @@ export class SharedResults {
 function wake(client: Client): void {
   client.wake?.();
   client.wake = null;
+}
+
+/** A result as the payload of a graphql-transport-ws `next` message, serialised as graphql-ws serialises it. */
+function payloadJson(result: ExecutionResult): string {
+  const { errors, ...rest } = result;
+  const toJson = (e: unknown) => (typeof (e as { toJSON?: unknown }).toJSON === "function" ? (e as { toJSON(): unknown }).toJSON() : e);
+  return JSON.stringify({ ...rest, ...(errors ? { errors: errors.map(toJson) } : {}) });
 }

@@ -1,4 +1,5 @@
 import type { ExecutionResult } from "@graphql-tools/utils";
+import { GraphQLError } from "graphql";
 import { liveOperationKey, SharedResults } from "../../src/gateway/shared-subscriptions";
 import type { Principal } from "../../src/shared/principal";
 
@@ -36,6 +37,7 @@ function source() {
     iterator,
     state,
     push: (cursor: string) => (queue.push({ data: { offerFeed: { cursor } } }), poke()),
+    pushResult: (result: ExecutionResult) => (queue.push(result), poke()),
     end: () => ((state.ended = true), poke()),
     breakDown: () => ((state.broken = true), poke()),
   };
@@ -120,6 +122,77 @@ describe("SharedResults", () => {
     expect(await take(a, 2)).toEqual(["c1", "done"]);
     expect(await take(b, 2)).toEqual(["c1", "done"]);
     expect(shared.stats()).toEqual({ streams: 0, clients: 0 });
+  });
+});
+
+/** A client's WebSocket as the shared results see it: what was written, and the writes it has not taken yet. */
+function socket() {
+  const untaken: (() => void)[] = [];
+  const s = {
+    readyState: 1,
+    sent: [] as string[],
+    send(data: string, done: (error?: Error) => void) {
+      s.sent.push(data);
+      untaken.push(() => done());
+    },
+    /** The socket takes every write so far. */
+    drain: () => untaken.splice(0).forEach((done) => done()),
+  };
+  return s;
+}
+
+describe("SharedResults writing to the clients' sockets", () => {
+  const message = (id: string, payload: unknown) => JSON.stringify({ id, type: "next", payload });
+
+  it("writes each result to every socket in the bytes graphql-ws would send, errors in their JSON form; the iterators yield nothing", async () => {
+    const shared = new SharedResults(10);
+    const s = source();
+    const [x, y] = [socket(), socket()];
+    const a = shared.join("k", s.iterator, { id: "sub-a", socket: x });
+    shared.join("k", source().iterator, { id: "sub-b", socket: y });
+    const plain = shared.join("k", source().iterator);
+    s.push("c1");
+    const failed: ExecutionResult = { data: { offerFeed: null }, errors: [new GraphQLError("boom", { extensions: { code: "UPSTREAM_CLOSED" } })] };
+    s.pushResult(failed);
+    expect(await take(plain, 2)).toEqual(["c1", ["UPSTREAM_CLOSED", undefined]]);
+    const failedJson = { data: { offerFeed: null }, errors: [{ message: "boom", extensions: { code: "UPSTREAM_CLOSED" } }] };
+    expect(x.sent).toEqual([message("sub-a", { data: { offerFeed: { cursor: "c1" } } }), message("sub-a", failedJson)]);
+    expect(y.sent).toEqual([message("sub-b", { data: { offerFeed: { cursor: "c1" } } }), message("sub-b", failedJson)]);
+    // The written client's own iterator gives nothing until the stream ends, then ends.
+    s.end();
+    expect(await take(a, 1)).toEqual(["done"]);
+  });
+
+  it("cuts off a client whose socket has not taken maxBuffered messages, resuming after the last one written; the others go on", async () => {
+    let cutOff = 0;
+    const shared = new SharedResults(3, () => cutOff++);
+    const s = source();
+    const [fast, slow] = [socket(), socket()];
+    shared.join("k", s.iterator, { id: "f", socket: fast });
+    const slowResults = shared.join("k", source().iterator, { id: "s", socket: slow });
+    for (const c of ["c1", "c2", "c3"]) s.push(c);
+    await tick();
+    fast.drain();
+    // The fourth finds three of the slow socket's messages untaken.
+    s.push("c4");
+    await tick();
+    expect(cutOff).toBe(1);
+    expect(slow.sent).toHaveLength(3);
+    expect(await take(slowResults, 2)).toEqual([["RATE_LIMITED", "c3"], "done"]);
+    s.push("c5");
+    await tick();
+    expect(fast.sent.map((m) => JSON.parse(m).payload.data.offerFeed.cursor)).toEqual(["c1", "c2", "c3", "c4", "c5"]);
+    expect(shared.stats()).toEqual({ streams: 1, clients: 1 });
+  });
+
+  it("writes nothing to a socket that is closing", async () => {
+    const shared = new SharedResults(10);
+    const s = source();
+    const closing = { ...socket(), readyState: 2 };
+    shared.join("k", s.iterator, { id: "c", socket: closing });
+    s.push("c1");
+    await tick();
+    expect(closing.sent).toEqual([]);
   });
 });
 
