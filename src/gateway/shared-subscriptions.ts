@@ -216,10 +216,11 @@ export class SharedResults {
       for (;;) {
         const step = await stream.source.next();
         if (step.done) break;
-        let payload: string | undefined;
+        // Made once, for the clients written to directly.
+        let message: { payload: string; cursor: string | undefined } | undefined;
         for (const client of [...stream.clients]) {
           if (!client.wire) this.deliver(key, stream, client, step.value);
-          else this.write(key, stream, client, (payload ??= payloadJson(step.value)), step.value);
+          else this.write(key, stream, client, (message ??= { payload: payloadJson(step.value), cursor: cursorOf(step.value) }));
         }
       }
     } catch {
@@ -240,14 +241,14 @@ export class SharedResults {
   }
 
   /** Writes a result's message to a client's socket, or cuts the client off when `maxBuffered` of them wait there already. */
-  private write(key: string, stream: ResultStream, client: Client, payload: string, result: ExecutionResult): void {
+  private write(key: string, stream: ResultStream, client: Client, message: { payload: string; cursor: string | undefined }): void {
     const wire = client.wire!;
     if (wire.unsent >= this.maxBuffered) return this.cutOff(key, stream, client);
     // A socket closing ends the subscription through the server; nothing more is written to it.
     if (wire.socket.readyState !== OPEN) return;
     wire.unsent++;
-    wire.socket.send(`${wire.head}${payload}}`, () => void wire.unsent--);
-    client.resumeAfter = cursorOf(result) ?? client.resumeAfter;
+    wire.socket.send(`${wire.head}${message.payload}}`, () => void wire.unsent--);
+    client.resumeAfter = message.cursor ?? client.resumeAfter;
   }
 
   private cutOff(key: string, stream: ResultStream, client: Client): void {
