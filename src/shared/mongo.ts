@@ -13,7 +13,6 @@ export async function connectMongo(uri: string, appName: string): Promise<Connec
     appName,
     serverSelectionTimeoutMS: 5_000,
     maxPoolSize: 50,
-    monitorCommands: true,
   });
   countCommands(connection);
   await connection.asPromise();
