@@ -1,4 +1,4 @@
-import { Schema, type Connection } from "mongoose";
+import { Schema, type Connection, type mongo as driver } from "mongoose";
 import { countCommands, dbCommands } from "../../src/shared/db-metrics";
 import { startTestMongo, type TestMongo } from "../helpers/mongo";
 
@@ -27,7 +27,12 @@ async function counted(collection: string): Promise<string[]> {
 }
 
 it("counts each command a collection operation sends, as the driver's monitoring sees them", async () => {
-  const Thing = connection.model("Thing", new Schema({ _id: String, n: Number }, { versionKey: false }), "db_metrics_things");
+  const Thing = connection.model<{ _id: string; n: number }>(
+    "Thing",
+    new Schema<{ _id: string; n: number }>({ _id: String, n: Number }, { versionKey: false }),
+    "db_metrics_things",
+  );
+  const things = Thing.collection as unknown as driver.Collection<{ _id: string; n: number }>;
   await Thing.create({ _id: "a", n: 1 });
   await Thing.insertMany([{ _id: "b", n: 2 }, { _id: "c", n: 3 }]);
   await Thing.find({ n: { $gt: 0 } }).lean();
@@ -38,13 +43,13 @@ it("counts each command a collection operation sends, as the driver's monitoring
   await Thing.updateMany({}, { $inc: { n: 1 } });
   await Thing.findOneAndUpdate({ _id: "b" }, { $set: { n: 0 } });
   await Thing.aggregate([{ $match: { n: { $gte: 0 } } }]);
-  await Thing.collection.bulkWrite([
+  await things.bulkWrite([
     { insertOne: { document: { _id: "d", n: 1 } } },
     { updateOne: { filter: { _id: "d" }, update: { $set: { n: 2 } } } },
     { updateMany: { filter: {}, update: { $inc: { n: 1 } } } },
     { insertOne: { document: { _id: "e", n: 1 } } },
   ]);
-  await Thing.collection.bulkWrite(
+  await things.bulkWrite(
     [
       { insertOne: { document: { _id: "f", n: 1 } } },
       { updateOne: { filter: { _id: "f" }, update: { $set: { n: 2 } } } },
