@@ -318,4 +318,28 @@ describe("the feed hub", () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     hub.close();
   });
+
+  it("the poll reads all the quiet feeds together: one query per period, however many feeds", async () => {
+    const bus: EventBus = createLocalBus();
+    const log = countingLog();
+    const hub = new FeedHub(log, bus, { pollMs: 200 });
+    const feeds = Array.from({ length: 30 }, () => ({ m: newId("marketplace"), offerId: newId("offer"), appended: 0 }));
+    // Subscribers arrive one after another, so the feeds' last reads are spread over the period.
+    const consumers = [];
+    for (const f of feeds) {
+      consumers.push(consume(hub.stream(f.m, 0)));
+      await sleep(7);
+    }
+    // Nothing rings: 30 quiet feeds over about five periods.
+    const before = log.reads;
+    await sleep(1_000);
+    const reads = log.reads - before;
+    // About five (one per period); a poll per feed would be some 150.
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(reads).toBeLessThanOrEqual(10);
+    // And what a lost ring left behind arrives by the poll, for every feed.
+    for (const f of feeds) await appendTo(f, 1);
+    for (const c of consumers) expect(await c.until(1, 2_000)).toEqual([1]);
+    hub.close();
+  });
 });

@@ -77,7 +77,6 @@ class Channel {
   private reading = false;
   private again = false;
   private lastReadAt = Date.now();
-  private readonly timer: NodeJS.Timeout;
   readonly ready: Promise<void>;
   private isReady = false;
 
@@ -102,12 +101,11 @@ class Channel {
       },
     );
     this.ready.catch(() => undefined);
-    // Checked every quarter period, a read after 3/4 of one idle period: never more than pollMs apart.
-    const tick = Math.max(5, Math.floor(options.pollMs / 4));
-    this.timer = setInterval(() => {
-      if (Date.now() - this.lastReadAt >= options.pollMs - tick) this.ring();
-    }, tick);
-    this.timer.unref();
+  }
+
+  /** Unread for `idleMs` or more: the hub's poll rings it. */
+  quietFor(idleMs: number): boolean {
+    return Date.now() - this.lastReadAt >= idleMs;
   }
 
   ring(): void {
@@ -207,9 +205,6 @@ class Channel {
     this.live.delete(subscriber);
   }
 
-  close(): void {
-    clearInterval(this.timer);
-  }
 }
 
 /**
@@ -228,6 +223,7 @@ export class FeedHub {
   private readonly rung = new Set<Channel>();
   private readonly options: Required<FeedHubOptions>;
   private stopListening: (() => void) | null = null;
+  private poll: NodeJS.Timeout | null = null;
   /** Names this hub on the bus: the rings of its own appends come with it and are skipped (see `appended`). */
   readonly origin = randomUUID();
   readonly counters = { hubReads: 0, catchUpReads: 0, overflows: 0, handedOver: 0 };
@@ -280,6 +276,7 @@ export class FeedHub {
       this.stopListening ??= this.bus.onRing((id, origin) => {
         if (origin !== this.origin) this.channels.get(id)?.ring();
       });
+      this.poll ??= this.startPoll();
       channel = new Channel(marketplaceId, this, this.log, this.options);
       this.channels.set(marketplaceId, channel);
     }
@@ -300,6 +297,25 @@ export class FeedHub {
     }
   }
 
+  /**
+   * The safety net for a lost ring: checked every quarter period; when a
+   * feed has been unread for 3/4 of one (so never more than `pollMs` apart),
+   * it is rung with every other feed unread for half that, and the feeds
+   * rung together are read in one query. So the quiet feeds fall into step,
+   * and a hub polls once per period however many feeds it serves.
+   */
+  private startPoll(): NodeJS.Timeout {
+    const tick = Math.max(5, Math.floor(this.options.pollMs / 4));
+    const due = this.options.pollMs - tick;
+    const timer = setInterval(() => {
+      const channels = [...this.channels.values()];
+      if (!channels.some((c) => c.quietFor(due))) return;
+      for (const c of channels) if (c.quietFor(due / 2)) c.ring();
+    }, tick);
+    timer.unref();
+    return timer;
+  }
+
   private release(channel: Channel): void {
     if (--channel.subscribers > 0) return;
     this.forget(channel);
@@ -307,12 +323,16 @@ export class FeedHub {
 
   /** Drops a channel (no subscribers left, or it could not start). */
   forget(channel: Channel): void {
-    channel.close();
     if (this.channels.get(channel.marketplaceId) === channel) this.channels.delete(channel.marketplaceId);
-    if (this.channels.size === 0) {
-      this.stopListening?.();
-      this.stopListening = null;
-    }
+    if (this.channels.size === 0) this.stop();
+  }
+
+  /** No channel left: neither rings nor polls. */
+  private stop(): void {
+    this.stopListening?.();
+    this.stopListening = null;
+    if (this.poll) clearInterval(this.poll);
+    this.poll = null;
   }
 
   /**
@@ -393,9 +413,7 @@ export class FeedHub {
 
   /** Stops every channel's poll; streams still open end when their consumers stop. */
   close(): void {
-    for (const c of this.channels.values()) c.close();
-    this.stopListening?.();
-    this.stopListening = null;
+    this.stop();
   }
 }
 
