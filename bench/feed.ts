@@ -7,7 +7,7 @@
  * the mutation to each subscriber's receipt (CLOCK_MONOTONIC across
  * processes). The floor: a bare `ws` server sending the same bytes to the
  * same number of sockets from the same client processes, timed from the
- * command to broadcast. Memory per subscriber: the serving processes' RSS
+ * command to broadcast, one floor round before each gateway round. Memory per subscriber: the serving processes' RSS
  * growth over N.
  */
 import { fork, type ChildProcess } from "node:child_process";
@@ -178,11 +178,33 @@ async function fanOut(db: Database, n: number, topology: "embedded" | "separate"
   await change();
   const warm = await arrivals(clients, opened, 60_000);
   const rssAfter = serving.reduce((a, s) => a + rssBytes(s.pid), 0);
+
+  // The floor: the same number of sockets from the same client processes, the same bytes; its rounds
+  // alternate with the gateway's, so that both meet the machine in the same state.
+  const floor = fork(script("bench/feed-floor.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const port = await new Promise<number>((resolve) => floor.once("message", (m: any) => resolve(m.port)));
+  const floorBefore = rssBytes(floor.pid);
+  await Promise.all(clients.procs.map((_, i) => clients.ask(i, { kind: "raw", url: `ws://127.0.0.1:${port}`, count: Math.max(0, Math.min(per, n - i * per)) }, "ready")));
+  const bytes = warm.sample ?? "{}";
+  const broadcast = () =>
+    new Promise<void>((resolve) => {
+      floor.once("message", () => resolve());
+      floor.send({ kind: "broadcast", data: bytes });
+    });
+  await broadcast();
+  await arrivals(clients, n, 30_000);
+  const floorAfter = rssBytes(floor.pid);
+  const floorLatencies: number[] = [];
+
   const latencies: number[] = [];
   const afterResponse: number[] = [];
   const mutationMs: number[] = [];
   let expected = 0;
   for (let r = 0; r < ROUNDS; r++) {
+    await sleep(300);
+    const f0 = now();
+    void broadcast();
+    floorLatencies.push(...(await arrivals(clients, n, 30_000)).times.map((t) => t - f0));
     await sleep(300);
     const t0 = now();
     await change();
@@ -200,32 +222,9 @@ async function fanOut(db: Database, n: number, topology: "embedded" | "separate"
     afterResponse.push(...got.times.map((t) => t - answered));
   }
   for (let i = 0; i < clients.procs.length; i++) await clients.ask(i, { kind: "close" }, "closed");
-  process.stdout.write(`gateway: ${latencies.length}/${expected} delivered, p50 ${fixed(quantile(latencies, 0.5), 0)} ms, p99 ${fixed(quantile(latencies, 0.99), 0)} ms\n`);
-
-  // The floor: the same number of sockets from the same client processes, the same bytes.
-  const floor = fork(script("bench/feed-floor.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const port = await new Promise<number>((resolve) => floor.once("message", (m: any) => resolve(m.port)));
-  const floorBefore = rssBytes(floor.pid);
-  await Promise.all(clients.procs.map((_, i) => clients.ask(i, { kind: "raw", url: `ws://127.0.0.1:${port}`, count: Math.max(0, Math.min(per, n - i * per)) }, "ready")));
-  const bytes = warm.sample ?? "{}";
-  const broadcast = () =>
-    new Promise<void>((resolve) => {
-      floor.once("message", () => resolve());
-      floor.send({ kind: "broadcast", data: bytes });
-    });
-  await broadcast();
-  await arrivals(clients, n, 30_000);
-  const floorAfter = rssBytes(floor.pid);
-  const floorLatencies: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    await sleep(300);
-    const t0 = now();
-    void broadcast();
-    const got = await arrivals(clients, n, 30_000);
-    floorLatencies.push(...got.times.map((t) => t - t0));
-  }
   floor.kill();
   await clients.close();
+  process.stdout.write(`gateway: ${latencies.length}/${expected} delivered, p50 ${fixed(quantile(latencies, 0.5), 0)} ms, p99 ${fixed(quantile(latencies, 0.99), 0)} ms\n`);
   process.stdout.write(`floor: p50 ${fixed(quantile(floorLatencies, 0.5), 1)} ms, p99 ${fixed(quantile(floorLatencies, 0.99), 1)} ms\n`);
   await stopAll();
   return {
@@ -284,7 +283,8 @@ events to its subscribers as soon as they are in the log, and answers the
 mutation after marking its offers' outboxes, so most events arrive before
 the response (negative figures). The floor is a bare \`ws\` server sending the
 same bytes (one such message, ${results[0]?.sampleBytes ?? "?"} bytes) to the same number of sockets
-from the same client processes, from the command to broadcast. Memory: RSS
+from the same client processes, from the command to broadcast; its rounds
+alternate with the gateway's (both sets of sockets open throughout). Memory: RSS
 growth of the serving processes over the subscribers.
 
 Both sizes run on the embedded mode, one process, as \`npm start\` runs
