@@ -1,6 +1,7 @@
 import type { ExecutionRequest, ExecutionResult } from "@graphql-tools/utils";
 import { Kind, parse, print, valueFromASTUntyped, type DocumentNode, type OperationDefinitionNode } from "graphql";
 import { LRUCache } from "lru-cache";
+import WebSocket from "ws";
 import type { Principal } from "../shared/principal";
 import { cursorOf, interruptedResult } from "./interruptions";
 import type { Upstream, UpstreamHandle, UpstreamSink } from "./subscriptions";
@@ -82,7 +83,9 @@ const printed = new WeakMap<DocumentNode, string>();
  * same principal, which the subgraph authorised the same way.
  */
 export function liveSubscriptionKey(subgraphName: string, request: ExecutionRequest, principal: Principal | null | undefined): string | undefined {
-  if (!principal || !isLiveOnly(request.document, request.variables as Record<string, unknown> | undefined)) return undefined;
+  if (!principal || !isLiveOnly(request.document, request.variables as Record<string, unknown> | undefined, request.operationName)) {
+    return undefined;
+  }
   let text = printed.get(request.document);
   if (text === undefined) printed.set(request.document, (text = print(request.document)));
   return JSON.stringify([subgraphName, principal.kind, principal.id ?? null, text, request.variables ?? {}, request.operationName ?? null]);
@@ -142,9 +145,6 @@ export interface ClientWire {
   id: string;
   socket: { readonly readyState: number; send(data: string, done: (error?: Error) => void): void };
 }
-
-/** `WebSocket.OPEN`. */
-const OPEN = 1;
 
 interface Client {
   buffer: ExecutionResult[];
@@ -245,7 +245,7 @@ export class SharedResults {
     const wire = client.wire!;
     if (wire.unsent >= this.maxBuffered) return this.cutOff(key, stream, client);
     // A socket closing ends the subscription through the server; nothing more is written to it.
-    if (wire.socket.readyState !== OPEN) return;
+    if (wire.socket.readyState !== WebSocket.OPEN) return;
     wire.unsent++;
     wire.socket.send(`${wire.head}${message.payload}}`, () => void wire.unsent--);
     client.resumeAfter = message.cursor ?? client.resumeAfter;

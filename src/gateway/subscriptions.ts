@@ -17,7 +17,6 @@ export interface SubscriptionLimits {
 
 export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = { maxBuffered: 100, stallMs: 30_000 };
 
-
 const toGraphQLError = (e: GraphQLFormattedError | Error): GraphQLError =>
   createGraphQLError(e.message, {
     path: "path" in e ? e.path : undefined,
@@ -232,8 +231,6 @@ function bufferedSubscription(
     },
   };
 }
-
-
 
 /**
  * What the client receives of a subscription, made right:

@@ -411,7 +411,7 @@ export class FeedHub {
     return { channels: this.channels.size, subscribers, live, maxQueued, ...this.counters };
   }
 
-  /** Stops every channel's poll; streams still open end when their consumers stop. */
+  /** Stops the poll and stops listening for rings; streams still open end when their consumers stop. */
   close(): void {
     this.stop();
   }
