@@ -85,6 +85,7 @@ export async function startOffergate(config: Config, options: StartOptions = {})
       maxForwardDepth: config.maxForwardDepth,
       feedSweepIntervalMs: config.feedSweepIntervalMs,
       feedPollMs: config.feedPollMs,
+      feedPartitions: config.feedPartitions,
       accountsUrl: () => subgraphs.accounts!.url,
       catalogUrl: () => subgraphs.catalog!.url,
     });

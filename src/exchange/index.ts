@@ -8,7 +8,8 @@ import { AffiliationRepository } from "./affiliation/affiliation.repository";
 import { AffiliationService } from "./affiliation/affiliation.service";
 import { createExchangeContext, type ExchangeContext, type ExchangeServices } from "./context";
 import { EntityDirectory } from "./directory/entity-directory";
-import { feedEventModel } from "./feed/feed.model";
+import { feedPartitions } from "./feed/feed.layout";
+import { feedEventModels } from "./feed/feed.model";
 import { FeedRepository } from "./feed/feed.repository";
 import { FeedService } from "./feed/feed.service";
 import { MarketplaceService } from "./marketplace/marketplace.service";
@@ -36,6 +37,8 @@ export interface ExchangeDeps {
   feedSweepIntervalMs: number;
   /** How often a feed with subscribers is read when no ring came (default 2 s). */
   feedPollMs?: number;
+  /** Collections the feed log is split into, for a new database (FEED_PARTITIONS; see feed.layout.ts). */
+  feedPartitions?: number;
   /** Where the owners of sellers, marketplaces (accounts) and products (catalog) answer `_entities`. */
   accountsUrl: () => string;
   catalogUrl: () => string;
@@ -51,9 +54,9 @@ export async function createExchangeSubgraph(
     routes: routeModel(deps.connection),
     settings: settingsModel(deps.connection),
     affiliations: affiliationModel(deps.connection),
-    feed: feedEventModel(deps.connection),
   };
-  await ensureIndexes(Object.values(models));
+  const feedModels = feedEventModels(deps.connection, await feedPartitions(deps.connection, deps.feedPartitions));
+  await ensureIndexes([...Object.values(models), ...feedModels]);
 
   const offers = new OfferRepository(models.offers);
   const stock = new StockRepository(models.stock);
@@ -66,7 +69,7 @@ export async function createExchangeSubgraph(
     internalSecret: deps.internalSecret,
   });
 
-  const feed = new FeedService(offers, new FeedRepository(models.feed), deps.bus, directory, { pollMs: deps.feedPollMs });
+  const feed = new FeedService(offers, new FeedRepository(feedModels), deps.bus, directory, { pollMs: deps.feedPollMs });
   const reconciler = new OfferReconciler(offers, stock, routes, settings);
   const forwarding = new ForwardingService(offers, routes, settings, stock, reconciler, directory, deps.maxForwardDepth);
   const propagation = new OfferPropagation(reconciler, forwarding, feed);

@@ -20,6 +20,7 @@ runStandalone("exchange subgraph", ["MONGODB_URI", "INTERNAL_SECRET", "ACCOUNTS_
     maxForwardDepth: config.maxForwardDepth,
     feedSweepIntervalMs: config.feedSweepIntervalMs,
     feedPollMs: config.feedPollMs,
+    feedPartitions: config.feedPartitions,
     accountsUrl: () => config.subgraphUrls.accounts!,
     catalogUrl: () => config.subgraphUrls.catalog!,
   });

@@ -24,6 +24,8 @@ const schema = z.object({
   MAX_FORWARD_DEPTH: positiveInt.max(32).default(3),
   FEED_SWEEP_INTERVAL_MS: positiveInt.default(2_000),
   FEED_POLL_MS: positiveInt.default(2_000),
+  // Collections the feed log is split into, fixed per database (src/exchange/feed/feed.layout.ts); unset: 16 on the embedded engine, 1 on MongoDB.
+  FEED_PARTITIONS: z.coerce.number().int().min(1).max(64).optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   INTROSPECTION: bool.optional(),
   // "Did you mean ...?" in validation errors: on by default, off in production (it maps the schema).
@@ -66,6 +68,7 @@ export interface Config {
   feedSweepIntervalMs: number;
   /** How often the exchange reads a feed with subscribers when no doorbell rang (a lost ring, or no Redis between replicas). */
   feedPollMs: number;
+  feedPartitions?: number;
   logLevel: Env["LOG_LEVEL"];
   introspection: boolean;
   fieldSuggestions: boolean;
@@ -120,6 +123,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     maxForwardDepth: e.MAX_FORWARD_DEPTH,
     feedSweepIntervalMs: e.FEED_SWEEP_INTERVAL_MS,
     feedPollMs: e.FEED_POLL_MS,
+    feedPartitions: e.FEED_PARTITIONS,
     logLevel: e.LOG_LEVEL,
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== "production",
     fieldSuggestions: e.FIELD_SUGGESTIONS ?? e.NODE_ENV !== "production",

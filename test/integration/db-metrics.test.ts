@@ -1,4 +1,5 @@
 import { Schema, type Connection, type mongo as driver } from "mongoose";
+import { feedEventModels } from "../../src/exchange/feed/feed.model";
 import { countCommands, dbCommands } from "../../src/shared/db-metrics";
 import { startTestMongo, type TestMongo } from "../helpers/mongo";
 
@@ -64,4 +65,13 @@ it("counts each command a collection operation sends, as the driver's monitoring
   const byDriver = sent.filter((s) => s.startsWith("db_metrics_things ")).sort();
   expect(byDriver.length).toBeGreaterThanOrEqual(17);
   expect((await counted("db_metrics_things")).sort()).toEqual(byDriver);
+});
+
+it("counts the feed log's partitions as the one collection they split", async () => {
+  const p3 = feedEventModels(connection, 4)[3]!;
+  const before = await counted("feed_events");
+  await p3.find({ marketplaceId: "m" }).lean();
+  expect(sent.at(-1)).toBe("feed_events_p3 find");
+  expect(await counted("feed_events")).toEqual([...before, "feed_events find"]);
+  expect(await counted("feed_events_p3")).toEqual([]);
 });

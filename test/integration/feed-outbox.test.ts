@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Connection } from "mongoose";
 import { createExchangeSubgraph } from "../../src/exchange";
-import { feedEventModel } from "../../src/exchange/feed/feed.model";
+import { feedPartitions } from "../../src/exchange/feed/feed.layout";
+import { feedEventModels } from "../../src/exchange/feed/feed.model";
 import { FeedRepository } from "../../src/exchange/feed/feed.repository";
 import { FeedService } from "../../src/exchange/feed/feed.service";
 import { settingsModel } from "../../src/exchange/marketplace/settings.model";
@@ -36,16 +37,17 @@ async function dataLayer(connection: Connection) {
     stock: stockModel(connection),
     routes: routeModel(connection),
     settings: settingsModel(connection),
-    feed: feedEventModel(connection),
   };
-  await ensureIndexes(Object.values(models));
+  // The feed laid out as the exchange lays it out on this database (partitioned on the embedded engine).
+  const feedModels = feedEventModels(connection, await feedPartitions(connection));
+  await ensureIndexes([...Object.values(models), ...feedModels]);
   const offers = new OfferRepository(models.offers);
   const stock = new StockRepository(models.stock);
   return {
     models,
     offers,
     stock,
-    feed: new FeedRepository(models.feed),
+    feed: new FeedRepository(feedModels),
     reconciler: new OfferReconciler(offers, stock, new RouteRepository(models.routes), new SettingsRepository(models.settings)),
   };
 }

@@ -1,6 +1,6 @@
 import type { Connection } from "mongoose";
-import { feedEventModel, type FeedEventModel } from "../../src/exchange/feed/feed.model";
-import { FeedRepository, type FeedAppend } from "../../src/exchange/feed/feed.repository";
+import { feedEventModel, feedEventModels, type FeedEventModel } from "../../src/exchange/feed/feed.model";
+import { FeedRepository, partitionOf, type FeedAppend } from "../../src/exchange/feed/feed.repository";
 import { newId } from "../../src/shared/ids";
 import { ensureIndexes } from "../../src/shared/mongo";
 import { startTestMongo, type TestMongo } from "../helpers/mongo";
@@ -152,5 +152,101 @@ describe("FeedRepository.afterEach", () => {
     const some = await repo.afterEach(positions, 5);
     expect(some).toHaveLength(5);
     for (const m of feeds) expect(seqsOf(all, m).slice(0, seqsOf(some, m).length)).toEqual(seqsOf(some, m));
+  });
+});
+
+describe("the feed log split into partitions", () => {
+  const PARTITIONS = 4;
+  let parts: FeedEventModel[];
+  let partitioned: Connection;
+  beforeAll(async () => {
+    partitioned = await mongo.connect({ monitorCommands: true });
+    partitioned.getClient().on("commandStarted", (e) => commands.push(`${e.commandName} ${String(e.command[e.commandName])}`));
+    parts = feedEventModels(partitioned, PARTITIONS);
+    await ensureIndexes(parts);
+  });
+
+  /** Marketplace ids, `perPartition` of them in each partition. */
+  const marketplacesIn = (perPartition: number): string[][] => {
+    const found: string[][] = Array.from({ length: PARTITIONS }, () => []);
+    while (found.some((ids) => ids.length < perPartition)) {
+      const id = newId("marketplace");
+      const ids = found[partitionOf(id, PARTITIONS)]!;
+      if (ids.length < perPartition) ids.push(id);
+    }
+    return found;
+  };
+  const storedIn = async (p: number, marketplaceId: string) =>
+    (await parts[p]!.find({ marketplaceId }).sort({ seq: 1 }).lean()).map((e) => [e.seq, e._id] as const);
+
+  it("keeps each feed whole in its partition, and appends a batch across partitions with one insert per partition it touches", async () => {
+    const repo = new FeedRepository(parts);
+    const [p0, p1, p2] = marketplacesIn(2);
+    const feeds = [...p0!, ...p1!];
+    const batch = feeds.flatMap((m) => {
+      const offer = newId("offer");
+      return [event(m, offer), event(m, offer)];
+    });
+    commands.length = 0;
+    await repo.appendAll(batch);
+    expect(commands.filter((c) => c.startsWith("insert")).sort()).toEqual(["insert feed_events", "insert feed_events_p1"]);
+    for (const m of feeds) {
+      const p = partitionOf(m, PARTITIONS);
+      expect(await storedIn(p, m)).toEqual(batch.filter((a) => a.marketplaceId === m).map((a, i) => [i + 1, idOf(a)]));
+      for (let other = 0; other < PARTITIONS; other++) if (other !== p) expect(await storedIn(other, m)).toEqual([]);
+    }
+    // Reads go to the feed's own partition.
+    expect((await repo.after(p2![0]!, 0, 10)).length).toBe(0);
+    expect((await repo.after(p0![0]!, 0, 10)).map((e) => e.seq)).toEqual([1, 2]);
+    expect(await repo.latestSeq(p1![1]!)).toBe(2);
+  });
+
+  it("a taken number in one partition is settled there, one by one, while the other partitions' inserts stand", async () => {
+    const [a, b] = [new FeedRepository(parts), new FeedRepository(parts)];
+    const [[m0], [m1]] = marketplacesIn(1);
+    const offer = newId("offer");
+    const first = [event(m0!, offer), event(m1!, offer)];
+    await a.appendAll(first); // a now guesses 2 for both
+    const other = event(m0!, newId("offer"));
+    await b.append(other.marketplaceId, other.offerId, other.event); // and b takes 2 in m0's partition only
+
+    const batch = [event(m0!, offer), event(m1!, offer)];
+    const appended = await a.appendAll(batch);
+    expect(appended.map((r) => [r.marketplaceId, r.seq]).sort()).toEqual([[m0, 3], [m1, 2]].sort());
+    expect((await a.after(m0!, 0, 10)).map((e) => [e.seq, e._id])).toEqual([
+      [1, idOf(first[0]!)],
+      [2, idOf(other)],
+      [3, idOf(batch[0]!)],
+    ]);
+    expect((await a.after(m1!, 0, 10)).map((e) => e.seq)).toEqual([1, 2]);
+  });
+
+  it("reads many feeds across partitions: the first `limit` in feed order, each feed's part a prefix of what it has", async () => {
+    const repo = new FeedRepository(parts);
+    const feeds = marketplacesIn(2).flat();
+    for (const m of feeds) {
+      const offer = newId("offer");
+      await repo.appendAll([event(m, offer), event(m, offer), event(m, offer)]);
+    }
+    const positions = feeds.map((m, i) => ({ marketplaceId: m, afterSeq: i % 2 }));
+    commands.length = 0;
+    const all = await repo.afterEach(positions, 1000);
+    expect(commands.filter((c) => c.startsWith("find")).sort()).toEqual(
+      ["find feed_events", "find feed_events_p1", "find feed_events_p2", "find feed_events_p3"],
+    );
+    const inOrder = [...all].sort((x, y) => (x.marketplaceId < y.marketplaceId ? -1 : x.marketplaceId > y.marketplaceId ? 1 : x.seq - y.seq));
+    expect(all).toEqual(inOrder);
+    expect(all).toHaveLength(feeds.reduce((n, _, i) => n + 3 - (i % 2), 0));
+
+    const some = await repo.afterEach(positions, 7);
+    expect(some).toEqual(all.slice(0, 7));
+  });
+
+  it("an error other than a taken number in one partition reaches the caller", async () => {
+    const gone = await mongo.connect({ dbName: partitioned.db!.databaseName, bufferCommands: false });
+    const repo = new FeedRepository(feedEventModels(gone, PARTITIONS));
+    const [[m0], [m1]] = marketplacesIn(1);
+    await gone.close();
+    await expect(repo.appendAll([event(m0!, newId("offer")), event(m1!, newId("offer"))])).rejects.toThrow(/connect|closed/i);
   });
 });

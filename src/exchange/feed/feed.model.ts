@@ -34,5 +34,17 @@ feedEventSchema.index({ marketplaceId: 1, seq: 1 }, { unique: true });
 
 export type FeedEventModel = Model<FeedEventRecord>;
 
-export const feedEventModel = (connection: Connection): FeedEventModel =>
-  connection.model<FeedEventRecord>("FeedEvent", feedEventSchema, "feed_events");
+/**
+ * The collection that holds partition `p` of the feed log: `feed_events`, then
+ * `feed_events_p1`, `feed_events_p2`... (docs/feed.md, "Partitions").
+ */
+export const feedCollection = (p: number): string => (p === 0 ? "feed_events" : `feed_events_p${p}`);
+
+/** The feed log's first (or only) partition. */
+export const feedEventModel = (connection: Connection): FeedEventModel => feedEventModels(connection, 1)[0]!;
+
+/** One model per partition of the feed log, in partition order. */
+export const feedEventModels = (connection: Connection, partitions: number): FeedEventModel[] =>
+  Array.from({ length: partitions }, (_, p) =>
+    connection.model<FeedEventRecord>(p === 0 ? "FeedEvent" : `FeedEvent_p${p}`, feedEventSchema, feedCollection(p)),
+  );

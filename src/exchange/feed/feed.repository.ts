@@ -22,15 +22,29 @@ const isDuplicateOn = (error: unknown, index: "_id" | "seq"): boolean => {
  * index, and takes the following one when another writer got there first. So
  * an event becomes visible only after every event before it: a reader that
  * has seen seq n has seen everything up to n, and never skips one in flight.
+ *
+ * The log may be split into partitions (collections, see feed.layout.ts): a
+ * marketplace's feed lies whole in one, chosen by a hash of its id, so every
+ * rule above holds per partition; a batch or a read across feeds costs one
+ * statement per partition it touches.
  */
 export class FeedRepository {
   /** The last seq this process saw per marketplace: a first guess that saves a read when uncontended. */
   private readonly lastSeq = new Map<string, number>();
+  private readonly partitions: readonly FeedEventModel[];
 
-  constructor(private readonly model: FeedEventModel) {}
+  constructor(models: FeedEventModel | readonly FeedEventModel[]) {
+    this.partitions = Array.isArray(models) ? models : [models as FeedEventModel];
+    if (this.partitions.length === 0) throw new Error("the feed log needs at least one partition");
+  }
+
+  /** The partition that holds this marketplace's feed. */
+  private modelOf(marketplaceId: string): FeedEventModel {
+    return this.partitions[this.partitions.length === 1 ? 0 : partitionOf(marketplaceId, this.partitions.length)]!;
+  }
 
   private async readLastSeq(marketplaceId: string): Promise<number> {
-    const last = await this.model.findOne({ marketplaceId }, { seq: 1 }).sort({ seq: -1 }).lean<FeedEventRecord>();
+    const last = await this.modelOf(marketplaceId).findOne({ marketplaceId }, { seq: 1 }).sort({ seq: -1 }).lean<FeedEventRecord>();
     return last?.seq ?? 0;
   }
 
@@ -40,7 +54,7 @@ export class FeedRepository {
     for (;;) {
       const record = toRecord({ marketplaceId, offerId, event }, seq);
       try {
-        await this.model.create(record);
+        await this.modelOf(marketplaceId).create(record);
         this.lastSeq.set(marketplaceId, seq);
         return record;
       } catch (error) {
@@ -53,15 +67,15 @@ export class FeedRepository {
 
   /**
    * Appends many events, to any number of feeds, each once and each feed's
-   * in the order given, in one insert when nothing contends: every event
-   * takes the next sequence number of its feed as this process last saw it
-   * (the uncached feeds read at once), and the insert is ordered, so within
-   * a feed each event is written after the one before it. When that guess
-   * meets another writer's event, or an event already in the log (a retry),
-   * the rest is appended one by one, which settles both; what the batch
-   * already wrote is then found by its id and not written again. Returns
-   * the events this call appended (not those a retry found already there),
-   * each feed's in feed order.
+   * in the order given, in one insert per partition when nothing contends:
+   * every event takes the next sequence number of its feed as this process
+   * last saw it (the uncached feeds read at once), and the insert is
+   * ordered, so within a feed each event is written after the one before
+   * it. When that guess meets another writer's event, or an event already in
+   * the log (a retry), the rest of that partition's events are appended one
+   * by one, which settles both; what the batch already wrote is then found
+   * by its id and not written again. Returns the events this call appended
+   * (not those a retry found already there), each feed's in feed order.
    */
   async appendAll(appends: readonly FeedAppend[]): Promise<FeedEventRecord[]> {
     if (appends.length === 0) return [];
@@ -70,37 +84,55 @@ export class FeedRepository {
     const read = await Promise.all(unknown.map(async (m) => [m, await this.readLastSeq(m)] as const));
     const next = new Map(feeds.map((m) => [m, this.lastSeq.get(m) ?? 0]));
     for (const [m, seq] of read) next.set(m, seq);
-    const records = appends.map((a) => {
+    const batches = new Map<FeedEventModel, { records: FeedEventRecord[]; appends: FeedAppend[] }>();
+    for (const a of appends) {
       const seq = next.get(a.marketplaceId)! + 1;
       next.set(a.marketplaceId, seq);
-      return toRecord(a, seq);
-    });
-    try {
-      // The driver's own insert: the records are built here, already as stored.
-      await (this.model.collection as unknown as mongo.Collection<FeedEventRecord>).insertMany(records, { ordered: true });
-      for (const [m, seq] of next) this.lastSeq.set(m, seq);
-      return records;
-    } catch (error) {
-      if (!isDuplicateOn(error, "_id") && !isDuplicateOn(error, "seq")) throw error;
-      for (const m of feeds) this.lastSeq.delete(m);
-      const appended = await Promise.all(
-        feeds.map(async (m) => {
-          const written: FeedEventRecord[] = [];
-          for (const a of appends) {
-            if (a.marketplaceId !== m) continue;
-            const record = await this.append(a.marketplaceId, a.offerId, a.event);
-            if (record) written.push(record);
-          }
-          return written;
-        }),
-      );
-      return appended.flat();
+      const model = this.modelOf(a.marketplaceId);
+      const batch = batches.get(model) ?? { records: [], appends: [] };
+      batch.records.push(toRecord(a, seq));
+      batch.appends.push(a);
+      batches.set(model, batch);
     }
+    const written = await Promise.all(
+      [...batches].map(async ([model, { records, appends: mine }]) => {
+        try {
+          // The driver's own insert: the records are built here, already as stored.
+          await (model.collection as unknown as mongo.Collection<FeedEventRecord>).insertMany(records, { ordered: true });
+          for (const r of records) this.lastSeq.set(r.marketplaceId, r.seq);
+          return { records };
+        } catch (error) {
+          if (!isDuplicateOn(error, "_id") && !isDuplicateOn(error, "seq")) return { error };
+          return { records: await this.appendOneByOne(mine) };
+        }
+      }),
+    );
+    const failed = written.find((w) => "error" in w);
+    if (failed) throw failed.error;
+    return written.flatMap((w) => w.records ?? []);
+  }
+
+  /** Appends each event on its own, each feed's in the order given, reading where each feed ends. */
+  private async appendOneByOne(appends: readonly FeedAppend[]): Promise<FeedEventRecord[]> {
+    const feeds = [...new Set(appends.map((a) => a.marketplaceId))];
+    for (const m of feeds) this.lastSeq.delete(m);
+    const appended = await Promise.all(
+      feeds.map(async (m) => {
+        const written: FeedEventRecord[] = [];
+        for (const a of appends) {
+          if (a.marketplaceId !== m) continue;
+          const record = await this.append(a.marketplaceId, a.offerId, a.event);
+          if (record) written.push(record);
+        }
+        return written;
+      }),
+    );
+    return appended.flat();
   }
 
   /** Up to `limit` events after `afterSeq`, in feed order. */
   async after(marketplaceId: string, afterSeq: number, limit: number): Promise<FeedEventRecord[]> {
-    return this.model
+    return this.modelOf(marketplaceId)
       .find({ marketplaceId, seq: { $gt: afterSeq } })
       .sort({ seq: 1 })
       .limit(limit)
@@ -111,21 +143,43 @@ export class FeedRepository {
    * Up to `limit` events in all, after each feed's position, in feed order
    * within each feed (feeds one after another): one query for many feeds. Each
    * feed's events are a prefix of what it has after its position, so a reader
-   * that got `limit` of them reads on from where each feed's stopped.
+   * that got `limit` of them reads on from where each feed's stopped. One
+   * query per partition the feeds lie in, the first `limit` of all taken in
+   * the same order.
    */
   async afterEach(positions: readonly { marketplaceId: string; afterSeq: number }[], limit: number): Promise<FeedEventRecord[]> {
     if (positions.length === 0) return [];
     if (positions.length === 1) return this.after(positions[0]!.marketplaceId, positions[0]!.afterSeq, limit);
-    return this.model
-      .find({ $or: positions.map((p) => ({ marketplaceId: p.marketplaceId, seq: { $gt: p.afterSeq } })) })
-      .sort({ marketplaceId: 1, seq: 1 })
-      .limit(limit)
-      .lean<FeedEventRecord[]>();
+    const byModel = new Map<FeedEventModel, { marketplaceId: string; afterSeq: number }[]>();
+    for (const p of positions) {
+      const model = this.modelOf(p.marketplaceId);
+      byModel.set(model, [...(byModel.get(model) ?? []), p]);
+    }
+    const parts = await Promise.all(
+      [...byModel].map(([model, mine]) =>
+        model
+          .find({ $or: mine.map((p) => ({ marketplaceId: p.marketplaceId, seq: { $gt: p.afterSeq } })) })
+          .sort({ marketplaceId: 1, seq: 1 })
+          .limit(limit)
+          .lean<FeedEventRecord[]>(),
+      ),
+    );
+    if (parts.length === 1) return parts[0]!;
+    const byFeedOrder = (a: FeedEventRecord, b: FeedEventRecord) =>
+      a.marketplaceId < b.marketplaceId ? -1 : a.marketplaceId > b.marketplaceId ? 1 : a.seq - b.seq;
+    return parts.flat().sort(byFeedOrder).slice(0, limit);
   }
 
   async latestSeq(marketplaceId: string): Promise<number> {
     return this.readLastSeq(marketplaceId);
   }
+}
+
+/** A marketplace's partition: FNV-1a of its id, so that every process and restart finds the same. */
+export function partitionOf(marketplaceId: string, partitions: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < marketplaceId.length; i++) hash = Math.imul(hash ^ marketplaceId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % partitions;
 }
 
 const toRecord = ({ marketplaceId, offerId, event }: FeedAppend, seq: number): FeedEventRecord => ({
