@@ -28,6 +28,8 @@ describe("loadConfig", () => {
     });
     expect(config.mongodbUri).toBeUndefined();
     expect(config.adminApiKey).toBeUndefined();
+    // Unset: the database's own layout, or the engine's default for a new one (feed.layout.ts).
+    expect(config.feedPartitions).toBeUndefined();
   });
 
   it("reads and converts values", () => {
@@ -38,6 +40,7 @@ describe("loadConfig", () => {
       MAX_FORWARD_DEPTH: "5",
       INTROSPECTION: "false",
       ADMIN_API_KEY: goodKey,
+      FEED_PARTITIONS: "8",
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -46,6 +49,7 @@ describe("loadConfig", () => {
       maxForwardDepth: 5,
       introspection: false,
       adminApiKey: goodKey,
+      feedPartitions: 8,
     });
   });
 
@@ -68,6 +72,9 @@ describe("loadConfig", () => {
     ["INTROSPECTION", "yes"],
     ["ACCOUNTS_URL", "not a url"],
     ["RATE_LIMIT_PER_MINUTE", "0"],
+    ["FEED_PARTITIONS", "0"],
+    ["FEED_PARTITIONS", "65"],
+    ["FEED_PARTITIONS", "many"],
   ])("rejects %s=%p, naming the variable", (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);

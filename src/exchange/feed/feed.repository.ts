@@ -153,7 +153,9 @@ export class FeedRepository {
     const byModel = new Map<FeedEventModel, { marketplaceId: string; afterSeq: number }[]>();
     for (const p of positions) {
       const model = this.modelOf(p.marketplaceId);
-      byModel.set(model, [...(byModel.get(model) ?? []), p]);
+      const mine = byModel.get(model);
+      if (mine) mine.push(p);
+      else byModel.set(model, [p]);
     }
     const parts = await Promise.all(
       [...byModel].map(([model, mine]) =>
