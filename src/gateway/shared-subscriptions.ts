@@ -46,8 +46,12 @@ export class SharedUpstreams {
           for (const s of [...created.sinks]) deliver(s);
         };
         created.handle = start({
-          // Each client's copy: the gateway completes a result in place (entity fetches merged into it).
-          next: (result) => each((s) => s.next(copyOf(result))),
+          // Each client's own: the gateway completes a result in place (entity fetches merged into it),
+          // so all but the last get a copy, and the last (often the only one) the result itself.
+          next: (result) => {
+            const sinks = [...created.sinks];
+            sinks.forEach((s, i) => s.next(i === sinks.length - 1 ? result : copyOf(result)));
+          },
           fail: (errors) => (ended(), each((s) => s.fail(errors))),
           lost: () => (ended(), each((s) => s.lost())),
           complete: () => (ended(), each((s) => s.complete())),

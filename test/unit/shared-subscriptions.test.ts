@@ -55,7 +55,7 @@ function fakeUpstream() {
 
 
 describe("SharedUpstreams", () => {
-  it("starts one upstream for every client of a key, gives each its own copy of each result, and stops it when the last leaves", () => {
+  it("starts one upstream for every client of a key, gives each a result of its own, and stops it when the last leaves", () => {
     const shared = new SharedUpstreams();
     const { state, upstream } = fakeUpstream();
     const [a, b] = [recordingSink(), recordingSink()];
@@ -69,7 +69,9 @@ describe("SharedUpstreams", () => {
     expect(a.got).toEqual([result]);
     expect(b.got).toEqual([result]);
     expect(a.got[0]).not.toBe(b.got[0]);
-    expect(a.got[0]!.data).not.toBe(result.data);
+    expect(a.got[0]!.data).not.toBe(b.got[0]!.data);
+    // The last client takes the result itself: nobody else holds it.
+    expect(b.got[0]).toBe(result);
     // One client cannot pause what others share.
     expect(ha.pause()).toBe(false);
 
