@@ -1,5 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { mongo as driver } from "mongoose";
 import { FeedSubscriptionDocument, OfferDocument } from "../generated/graphql";
+import { EMBEDDED_FEED_PARTITIONS } from "../../src/exchange/feed/feed.layout";
+import { feedCollection } from "../../src/exchange/feed/feed.model";
+import { partitionOf } from "../../src/exchange/feed/feed.repository";
 import { startJongodb, type EmbeddedMongo } from "../../src/shared/embedded-mongo";
 import { buildWorld } from "../helpers/exchange";
 import { readWholeFeed, subscribe, type FeedSubscriber } from "../helpers/feed-client";
@@ -19,13 +23,14 @@ afterAll(async () => {
 });
 
 /** `node dist/main.js` on the test's database; resolves with its GraphQL URL once it listens. */
-async function startService(): Promise<{ proc: RunningProcess; url: string }> {
+async function startService(env: Record<string, string> = {}): Promise<{ proc: RunningProcess; url: string }> {
   const proc = runNode("main.js", {
     MONGODB_URI: mongo.uri,
     ADMIN_API_KEY,
     HOST: "127.0.0.1",
     PORT: "0",
     LOG_LEVEL: "error",
+    ...env,
   });
   processes.push(proc);
   const [, url] = await proc.waitFor(/offergate listening on (\S+)/);
@@ -98,5 +103,48 @@ describe("the feed across a crash of the whole service", () => {
     const offer = (await secondAdmin.data(OfferDocument, { id: offerId })).offer!;
     expect(log.at(-1)!.price).toBe(offer.price);
     await after.close();
+  });
+});
+
+describe("the feed log's partitions across restarts", () => {
+  it("keeps each marketplace's feed whole in its partition, reads it there after a restart, and refuses another FEED_PARTITIONS, changing nothing", async () => {
+    const uri = mongo.uri.replace(/\/[^/]*$/, "/offergate_layout");
+    const first = await startService({ MONGODB_URI: uri });
+    const w = await buildWorld(new GraphQLClient(first.url, ADMIN_API_KEY), 6);
+    await w.setStock(w.sellerId, 5);
+    for (const m of w.ids) {
+      await w.affiliate(m);
+      await w.submit(m);
+    }
+    const feeds = await Promise.all(w.ids.map((m) => w.events(m)));
+    for (const feed of feeds) expect(feed.length).toBeGreaterThan(0);
+
+    const client = await new driver.MongoClient(uri).connect();
+    try {
+      const db = client.db();
+      expect(await db.collection("feed_layout").find({}).toArray()).toEqual([{ _id: "feed_events", partitions: EMBEDDED_FEED_PARTITIONS }]);
+      for (const [i, m] of w.ids.entries()) {
+        const home = feedCollection(partitionOf(m, EMBEDDED_FEED_PARTITIONS));
+        const counts = await Promise.all(
+          Array.from({ length: EMBEDDED_FEED_PARTITIONS }, async (_, p) => [feedCollection(p), await db.collection(feedCollection(p)).countDocuments({ marketplaceId: m })] as const),
+        );
+        expect(counts.filter(([, n]) => n > 0)).toEqual([[home, feeds[i]!.length]]);
+      }
+    } finally {
+      await client.close();
+    }
+    await first.proc.stop();
+
+    const refused = runNode("main.js", { MONGODB_URI: uri, ADMIN_API_KEY, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "error", FEED_PARTITIONS: "4" });
+    processes.push(refused);
+    expect(await refused.exit()).toBe(1);
+    expect(refused.output()).toContain(`FEED_PARTITIONS is 4, but this database's feed log has ${EMBEDDED_FEED_PARTITIONS} partitions`);
+    expect(refused.output()).not.toMatch(/\n\s+at /);
+
+    const again = await startService({ MONGODB_URI: uri });
+    const admin = new GraphQLClient(again.url, ADMIN_API_KEY);
+    const seen = (events: { cursor: string; type: string; offerId: string }[]) => events.map((e) => [e.cursor, e.type, e.offerId]);
+    expect((await Promise.all(w.ids.map((m) => readWholeFeed(admin, m)))).map(seen)).toEqual(feeds.map(seen));
+    await again.proc.stop();
   });
 });
