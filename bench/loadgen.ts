@@ -34,6 +34,10 @@ export interface LoadResult {
 async function run(spec: LoadSpec, seconds: number, amount?: number): Promise<LoadResult> {
   let next = 0;
   let sampleFailure: string | undefined;
+  // A run of a fixed number of requests is timed to its last response: autocannon ends it at its next
+  // one-second tick, so its own duration would cap such a run at `amount` requests per second.
+  const started = performance.now();
+  let lastResponse = started;
   const result = await autocannon({
     url: spec.url,
     connections: spec.connections,
@@ -44,6 +48,7 @@ async function run(spec: LoadSpec, seconds: number, amount?: number): Promise<Lo
     requests: [
       {
         setupRequest: (req) => ({ ...req, body: spec.bodies[next++ % spec.bodies.length] }),
+        onResponse: () => void (lastResponse = performance.now()),
       },
     ],
     verifyBody: (raw) => {
@@ -55,10 +60,11 @@ async function run(spec: LoadSpec, seconds: number, amount?: number): Promise<Lo
   });
   const failures = result.non2xx + result.errors + result.timeouts + (result.mismatches ?? 0);
   const requests = result.requests.total;
+  const elapsed = amount ? (lastResponse - started) / 1000 : result.duration;
   return {
     requests,
-    seconds: result.duration,
-    rps: requests / result.duration,
+    seconds: elapsed,
+    rps: requests / elapsed,
     p50: result.latency.p50,
     p90: result.latency.p90,
     p99: result.latency.p99,
