@@ -1,6 +1,5 @@
 import { Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Query, Resolver, Root, Subscription } from "type-graphql";
 import type { ExchangeContext } from "../context";
-import { createExchangeLoaders } from "../loaders";
 import { OfferType } from "../offer/offer.type";
 import { encodeFeedCursor } from "./feed.cursor";
 import type { FeedEventRecord } from "./feed.model";
@@ -49,8 +48,9 @@ export class FeedResolver {
   offerFeed(@Root() event: FeedEventRecord, @Args() _args: OfferFeedArgs, @Ctx() ctx: ExchangeContext): FeedEventRecord {
     // A subscription's context lives as long as the subscription; its loaders
     // must not, or `offer` would show every event the offer as it was at the
-    // first one. Events run one after another, so each gets fresh loaders.
-    ctx.loaders = createExchangeLoaders(ctx.services);
+    // first one. Events run one after another, so each gets fresh loaders
+    // (made only if the event's fields use them).
+    ctx.renewLoaders();
     return event;
   }
 
