@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { EventBus } from "../../shared/bus";
+import { groupBy } from "../../shared/group-by";
 import { feedHandovers, feedLogReads, feedQueueOverflows, feedSubscribers } from "../../shared/feed-metrics";
 import { logger } from "../../shared/logger";
 import type { FeedEventRecord } from "./feed.model";
@@ -204,7 +205,6 @@ class Channel {
     subscriber.live = false;
     this.live.delete(subscriber);
   }
-
 }
 
 /**
@@ -261,7 +261,7 @@ export class FeedHub {
       }
       return;
     }
-    const byFeed = groupByFeed(rows);
+    const byFeed = groupBy(rows, (r) => r.marketplaceId);
     // A full read may have left events behind in any of them: those read on alone.
     const full = rows.length >= this.options.batch;
     for (const c of channels) {
@@ -291,7 +291,7 @@ export class FeedHub {
    * the hub skips it.
    */
   appended(rows: readonly FeedEventRecord[]): void {
-    const byFeed = groupByFeed(rows);
+    const byFeed = groupBy(rows, (r) => r.marketplaceId);
     for (const [marketplaceId, feedRows] of byFeed) {
       this.channels.get(marketplaceId)?.offer(feedRows.sort((a, b) => a.seq - b.seq));
     }
@@ -415,15 +415,4 @@ export class FeedHub {
   close(): void {
     this.stop();
   }
-}
-
-/** Rows by marketplace, each feed's in the order given. */
-function groupByFeed(rows: readonly FeedEventRecord[]): Map<string, FeedEventRecord[]> {
-  const byFeed = new Map<string, FeedEventRecord[]>();
-  for (const row of rows) {
-    const list = byFeed.get(row.marketplaceId);
-    if (list) list.push(row);
-    else byFeed.set(row.marketplaceId, [row]);
-  }
-  return byFeed;
 }

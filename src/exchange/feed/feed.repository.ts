@@ -1,4 +1,5 @@
 import type { mongo } from "mongoose";
+import { groupBy } from "../../shared/group-by";
 import type { NumberedEvent } from "../offer/offer.model";
 import type { FeedEventModel, FeedEventRecord } from "./feed.model";
 
@@ -84,18 +85,13 @@ export class FeedRepository {
     const read = await Promise.all(unknown.map(async (m) => [m, await this.readLastSeq(m)] as const));
     const next = new Map(feeds.map((m) => [m, this.lastSeq.get(m) ?? 0]));
     for (const [m, seq] of read) next.set(m, seq);
-    const batches = new Map<FeedEventModel, { records: FeedEventRecord[]; appends: FeedAppend[] }>();
-    for (const a of appends) {
-      const seq = next.get(a.marketplaceId)! + 1;
-      next.set(a.marketplaceId, seq);
-      const model = this.modelOf(a.marketplaceId);
-      const batch = batches.get(model) ?? { records: [], appends: [] };
-      batch.records.push(toRecord(a, seq));
-      batch.appends.push(a);
-      batches.set(model, batch);
-    }
     const written = await Promise.all(
-      [...batches].map(async ([model, { records, appends: mine }]) => {
+      [...groupBy(appends, (a) => this.modelOf(a.marketplaceId))].map(async ([model, mine]) => {
+        const records = mine.map((a) => {
+          const seq = next.get(a.marketplaceId)! + 1;
+          next.set(a.marketplaceId, seq);
+          return toRecord(a, seq);
+        });
         try {
           // The driver's own insert: the records are built here, already as stored.
           await (model.collection as unknown as mongo.Collection<FeedEventRecord>).insertMany(records, { ordered: true });
@@ -150,15 +146,8 @@ export class FeedRepository {
   async afterEach(positions: readonly { marketplaceId: string; afterSeq: number }[], limit: number): Promise<FeedEventRecord[]> {
     if (positions.length === 0) return [];
     if (positions.length === 1) return this.after(positions[0]!.marketplaceId, positions[0]!.afterSeq, limit);
-    const byModel = new Map<FeedEventModel, { marketplaceId: string; afterSeq: number }[]>();
-    for (const p of positions) {
-      const model = this.modelOf(p.marketplaceId);
-      const mine = byModel.get(model);
-      if (mine) mine.push(p);
-      else byModel.set(model, [p]);
-    }
     const parts = await Promise.all(
-      [...byModel].map(([model, mine]) =>
+      [...groupBy(positions, (p) => this.modelOf(p.marketplaceId))].map(([model, mine]) =>
         model
           .find({ $or: mine.map((p) => ({ marketplaceId: p.marketplaceId, seq: { $gt: p.afterSeq } })) })
           .sort({ marketplaceId: 1, seq: 1 })

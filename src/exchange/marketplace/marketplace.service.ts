@@ -34,9 +34,7 @@ export class MarketplaceService {
       const forwarded = await this.offers.forwardedBy(marketplaceId);
       await this.propagation.settle(
         forwarded.map((o) => o._id),
-        after.requireStockToForward
-          ? { records: forwarded }
-          : { records: forwarded, autoForwardCandidates: () => this.offers.activeAt(marketplaceId) },
+        { records: forwarded, autoForwardCandidates: after.requireStockToForward ? undefined : () => this.offers.activeAt(marketplaceId) },
       );
     }
     return after;

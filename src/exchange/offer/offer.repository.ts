@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { mongo, QueryFilter } from "mongoose";
+import { groupBy } from "../../shared/group-by";
 import { isDuplicateKey } from "../../shared/mongo";
 import type { Page } from "../../shared/pagination";
 import type { OfferStatus } from "../rules/types";
@@ -102,13 +103,13 @@ export class OfferRepository {
   async compareAndSet(writes: readonly OfferWrite[]): Promise<Set<string>> {
     if (writes.length === 0) return new Set();
     const token = randomUUID();
-    const groups = groupBy(writes, (w) => JSON.stringify([w.set, w.inc ?? {}]));
+    const groups = [...groupBy(writes, (w) => JSON.stringify([w.set, w.inc ?? {}])).values()];
     const result = await this.collection.bulkWrite(
       groups.map((same): mongo.AnyBulkWriteOperation<OfferRecord> => {
         const { set, inc } = same[0]!;
         const update = { $set: { ...set, writeToken: token }, $inc: { ...inc, rev: 1 } };
         if (same.length === 1) return { updateOne: { filter: { _id: same[0]!.id, rev: same[0]!.rev }, update } };
-        const byRev = groupBy(same, (w) => String(w.rev)).map((at) => ({ _id: { $in: at.map((w) => w.id) }, rev: at[0]!.rev }));
+        const byRev = [...groupBy(same, (w) => w.rev).values()].map((at) => ({ _id: { $in: at.map((w) => w.id) }, rev: at[0]!.rev }));
         return { updateMany: { filter: byRev.length === 1 ? byRev[0]! : { $or: byRev }, update } };
       }),
       { ordered: false },
@@ -134,7 +135,7 @@ export class OfferRepository {
    */
   async markFlushed(flushed: readonly { offerId: string; eventNo: number }[]): Promise<void> {
     if (flushed.length === 0) return;
-    const groups = groupBy(flushed, (f) => String(f.eventNo));
+    const groups = [...groupBy(flushed, (f) => f.eventNo).values()];
     const ids = (same: typeof flushed) => ({ $in: same.map((f) => f.offerId) });
     const done = await this.collection.bulkWrite(
       groups.map((same): mongo.AnyBulkWriteOperation<OfferRecord> => ({
@@ -169,16 +170,4 @@ export class OfferRepository {
     ]);
     return { rows, total };
   }
-}
-
-/** Items grouped by key, in the order each key first appears. */
-function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return [...groups.values()];
 }

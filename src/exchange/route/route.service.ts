@@ -59,9 +59,7 @@ export class RouteService {
     const overRoute = await this.offers.forwardedBy(fromId, toId);
     await this.propagation.settle(
       overRoute.map((o) => o._id),
-      autoForward
-        ? { records: overRoute, autoForwardCandidates: () => this.offers.activeAt(fromId), autoForwardOnlyTo: toId }
-        : { records: overRoute },
+      { records: overRoute, ...(autoForward ? { autoForwardCandidates: () => this.offers.activeAt(fromId), autoForwardOnlyTo: toId } : {}) },
     );
   }
 
