@@ -2,7 +2,7 @@ import type { GraphQLSchema } from "graphql";
 import { buildFederatedSchema } from "../shared/federation";
 import { AffiliationResolver } from "./affiliation/affiliation.resolver";
 import type { ExchangeContext } from "./context";
-import { FeedResolver } from "./feed/feed.resolver";
+import { feedResolvers, FeedResolver } from "./feed/feed.resolver";
 import { MarketplaceResolver } from "./marketplace/marketplace.resolver";
 import { OfferResolver } from "./offer/offer.resolver";
 import { ProductResolver } from "./product/product.resolver";
@@ -34,6 +34,7 @@ export function buildExchangeSchema(): Promise<GraphQLSchema> {
       Seller: { __resolveReference: asIs },
       Marketplace: { __resolveReference: asIs },
       Product: { __resolveReference: asIs },
+      ...feedResolvers,
     },
   );
 }

@@ -12,13 +12,15 @@ const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/fede
 
 /**
  * Builds a Federation 2 subgraph schema from type-graphql resolvers.
- * `referenceResolvers` carry each entity's `__resolveReference`; they bypass
- * type-graphql middleware, so they must authorise in services and batch
- * through a DataLoader.
+ * `plainResolvers` are added to type-graphql's, field by field: each
+ * entity's `__resolveReference`, and resolvers that must not pay type-graphql's
+ * per-call work (a field given as `{ resolve }` keeps its `subscribe`). They
+ * bypass type-graphql middleware, so they must authorise in services and
+ * batch through a DataLoader.
  */
 export async function buildFederatedSchema(
   options: Omit<BuildSchemaOptions, "skipCheck" | "scalarsMap">,
-  referenceResolvers: ResolverMap = {},
+  plainResolvers: ResolverMap = {},
 ): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     ...options,
@@ -38,14 +40,20 @@ export async function buildFederatedSchema(
     },
   });
   const resolvers = createResolversMap(schema) as ResolverMap;
-  for (const [typeName, fields] of Object.entries(referenceResolvers)) {
-    resolvers[typeName] = { ...resolvers[typeName], ...fields };
+  for (const [typeName, fields] of Object.entries(plainResolvers)) {
+    const type = (resolvers[typeName] ??= {});
+    for (const [field, resolver] of Object.entries(fields)) {
+      const current = type[field];
+      type[field] = isFieldConfig(current) && isFieldConfig(resolver) ? { ...current, ...resolver } : resolver;
+    }
   }
   return buildSubgraphSchema({
     typeDefs: parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`),
     resolvers: resolvers as never,
   });
 }
+
+const isFieldConfig = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
 
 export interface SubgraphDefinition {
   name: string;

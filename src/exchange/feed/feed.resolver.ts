@@ -46,17 +46,8 @@ export class FeedResolver {
     },
   })
   offerFeed(@Root() event: FeedEventRecord, @Args() _args: OfferFeedArgs, @Ctx() ctx: ExchangeContext): FeedEventRecord {
-    // A subscription's context lives as long as the subscription; its loaders
-    // must not, or `offer` would show every event the offer as it was at the
-    // first one. Events run one after another, so each gets fresh loaders
-    // (made only if the event's fields use them).
-    ctx.renewLoaders();
-    return event;
-  }
-
-  @FieldResolver(() => String)
-  cursor(@Root() event: FeedEventRecord) {
-    return encodeFeedCursor(event.marketplaceId, event.seq);
+    // Declares the field and its arguments; each event is resolved by `feedResolvers` below.
+    return resolveFeedEvent(event, ctx);
   }
 
   @FieldResolver(() => OfferType)
@@ -64,3 +55,31 @@ export class FeedResolver {
     return ctx.loaders.offerById.load(event.offerId);
   }
 }
+
+/**
+ * A live event of `offerFeed`. A subscription's context lives as long as the
+ * subscription; its loaders must not, or `offer` would show every event the
+ * offer as it was at the first one. Events run one after another, so each
+ * gets fresh loaders (made only if the event's fields use them).
+ */
+function resolveFeedEvent(event: FeedEventRecord, ctx: ExchangeContext): FeedEventRecord {
+  ctx.renewLoaders();
+  return event;
+}
+
+/**
+ * The feed's per-event resolvers, as plain functions in the schema's
+ * resolver map rather than through type-graphql, which turns and validates
+ * a field's arguments into an instance on every call, asynchronously, and
+ * makes an instance of the object type for every field resolver it runs: a
+ * cost that each event of each live subscription would pay again, for
+ * arguments that were read once, when it subscribed.
+ */
+export const feedResolvers = {
+  Subscription: {
+    offerFeed: { resolve: (event: FeedEventRecord, _args: unknown, ctx: ExchangeContext) => resolveFeedEvent(event, ctx) },
+  },
+  OfferEvent: {
+    cursor: (event: FeedEventRecord) => encodeFeedCursor(event.marketplaceId, event.seq),
+  },
+};
