@@ -42,6 +42,31 @@ export class StockRepository {
     return new Map(rows.map((r) => [r._id, r.quantity]));
   }
 
+  /**
+   * Sets the quantity in one write, unless the level already holds it or,
+   * given `version`, is at another version; returns the level before and
+   * after, or null when it wrote nothing (no level yet, the same quantity, or
+   * another version: the caller reads the level to tell which).
+   */
+  async setIfChanged(
+    ownerId: string,
+    productId: string,
+    quantity: number,
+    version?: number | null,
+  ): Promise<{ before: StockLevel; after: StockLevel } | null> {
+    const updatedAt = new Date();
+    const row = await this.model
+      .findOneAndUpdate(
+        { _id: stockKey(ownerId, productId), quantity: { $ne: quantity }, ...(version != null ? { version } : {}) },
+        { $set: { quantity, updatedAt }, $inc: { version: 1 } },
+        { returnDocument: "before" },
+      )
+      .lean<StockRecord>();
+    if (!row) return null;
+    const before = toLevel(row);
+    return { before, after: { ...before, quantity, version: before.version + 1, updatedAt } };
+  }
+
   /** Sets the quantity if the level is still at `version`; false when it has moved on. */
   async compareAndSet(ownerId: string, productId: string, quantity: number, version: number): Promise<StockLevel | null> {
     const _id = stockKey(ownerId, productId);

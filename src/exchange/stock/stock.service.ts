@@ -39,6 +39,12 @@ export class StockService {
       throw new BadUserInputError('"quantity" must be an integer ≥ 0', { field: "quantity" });
     }
     for (;;) {
+      // One write when the level exists and changes, as it mostly does; otherwise read it to tell why not.
+      const changed = await this.stock.setIfChanged(ownerId, productId, quantity, expectedVersion);
+      if (changed) {
+        await this.afterChange(ownerId, productId, changed.before.quantity, changed.after.quantity);
+        return changed.after;
+      }
       const current = await this.stock.get(ownerId, productId);
       if (expectedVersion != null && current.version !== expectedVersion) {
         throw new VersionConflictError(
@@ -47,10 +53,11 @@ export class StockService {
         );
       }
       if (current.quantity === quantity) return current;
-      const updated = await this.stock.compareAndSet(ownerId, productId, quantity, current.version);
-      if (!updated) continue; // moved on between the read and the write: decide again on the new level
-      await this.afterChange(ownerId, productId, current.quantity, updated.quantity);
-      return updated;
+      if (current.version !== 0) continue; // moved on between the write and the read: try again
+      const created = await this.stock.compareAndSet(ownerId, productId, quantity, 0);
+      if (!created) continue; // a concurrent first write: decide again on its level
+      await this.afterChange(ownerId, productId, 0, created.quantity);
+      return created;
     }
   }
 
