@@ -182,9 +182,20 @@ interface ResultStream {
  * yet taken. Its iterator, which the WebSocket server still drives, yields
  * nothing but the interruption when it is cut off, and ends with the stream,
  * so completion and errors go through the server as for any subscription.
+ *
+ * Direct writes are coalesced: those made while results are being produced
+ * go out together once the work queued with them is done (at the end of the
+ * current turn of the event loop), instead of one socket write between every
+ * two results. One change of stock makes events for many feeds at once;
+ * their results are made in one pass and then written in one burst, so that
+ * a receiver is woken once per burst rather than once per result, and the
+ * last subscriber's message is not held up by the making of results between
+ * writes (docs/benchmarks.md, section 4).
  */
 export class SharedResults {
   private readonly streams = new Map<string, ResultStream>();
+  /** Direct writes waiting for the end of this turn. */
+  private pending: { wire: NonNullable<Client["wire"]>; data: string }[] = [];
 
   constructor(
     private readonly maxBuffered: number,
@@ -251,8 +262,19 @@ export class SharedResults {
     // A socket closing ends the subscription through the server; nothing more is written to it.
     if (wire.socket.readyState !== WebSocket.OPEN) return;
     wire.unsent++;
-    wire.socket.send(`${wire.head}${message.payload}}`, () => void wire.unsent--);
+    if (this.pending.length === 0) process.nextTick(() => this.flush());
+    this.pending.push({ wire, data: `${wire.head}${message.payload}}` });
     client.resumeAfter = message.cursor ?? client.resumeAfter;
+  }
+
+  /** Hands the waiting writes to their sockets, in the order they were made. */
+  private flush(): void {
+    const writes = this.pending;
+    this.pending = [];
+    for (const { wire, data } of writes) {
+      if (wire.socket.readyState === WebSocket.OPEN) wire.socket.send(data, () => void wire.unsent--);
+      else wire.unsent--;
+    }
   }
 
   private cutOff(key: string, stream: ResultStream, client: Client): void {

@@ -155,6 +155,7 @@ describe("SharedResults writing to the clients' sockets", () => {
     const failed: ExecutionResult = { data: { offerFeed: null }, errors: [new GraphQLError("boom", { extensions: { code: "UPSTREAM_CLOSED" } })] };
     s.pushResult(failed);
     expect(await take(plain, 2)).toEqual(["c1", ["UPSTREAM_CLOSED", undefined]]);
+    await tick();
     const failedJson = { data: { offerFeed: null }, errors: [{ message: "boom", extensions: { code: "UPSTREAM_CLOSED" } }] };
     expect(x.sent).toEqual([message("sub-a", { data: { offerFeed: { cursor: "c1" } } }), message("sub-a", failedJson)]);
     expect(y.sent).toEqual([message("sub-b", { data: { offerFeed: { cursor: "c1" } } }), message("sub-b", failedJson)]);
@@ -183,6 +184,52 @@ describe("SharedResults writing to the clients' sockets", () => {
     await tick();
     expect(fast.sent.map((m) => JSON.parse(m).payload.data.offerFeed.cursor)).toEqual(["c1", "c2", "c3", "c4", "c5"]);
     expect(shared.stats()).toEqual({ streams: 1, clients: 1 });
+  });
+
+  it("writes the results made in one pass together, once that pass's work is done, each socket's in order", async () => {
+    const shared = new SharedResults(10);
+    const s = source();
+    let taken = 0;
+    const counted: AsyncIterableIterator<ExecutionResult> = {
+      next: async () => {
+        const step = await s.iterator.next();
+        if (!step.done) taken++;
+        return step;
+      },
+      return: () => s.iterator.return!(),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+    const [x, y] = [socket(), socket()];
+    const takenAtWrite: number[] = [];
+    for (const sock of [x, y]) {
+      const send = sock.send;
+      sock.send = (data, done) => (takenAtWrite.push(taken), send(data, done));
+    }
+    shared.join("k", counted, { id: "x", socket: x });
+    shared.join("k", source().iterator, { id: "y", socket: y });
+    for (const c of ["c1", "c2", "c3"]) s.push(c);
+    await tick();
+    const cursors = (sent: string[]) => sent.map((m) => JSON.parse(m).payload.data.offerFeed.cursor);
+    expect(cursors(x.sent)).toEqual(["c1", "c2", "c3"]);
+    expect(cursors(y.sent)).toEqual(["c1", "c2", "c3"]);
+    // No write went out between two results: all three were made before the first write.
+    expect(takenAtWrite).toEqual([3, 3, 3, 3, 3, 3]);
+  });
+
+  it("writes nothing to a socket that closed after its message was made and before the writes went out", async () => {
+    const shared = new SharedResults(10);
+    const s = source();
+    const closed = socket();
+    // Open when the message is made, closed by the time the writes go out.
+    let looks = 0;
+    Object.defineProperty(closed, "readyState", { get: () => (looks++ === 0 ? 1 : 3) });
+    shared.join("k", s.iterator, { id: "c", socket: closed });
+    s.push("c1");
+    await tick();
+    expect(looks).toBe(2);
+    expect(closed.sent).toEqual([]);
   });
 
   it("writes nothing to a socket that is closing", async () => {

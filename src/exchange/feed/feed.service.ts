@@ -66,6 +66,10 @@ export class FeedService {
     // This process's subscribers get the events at once; the other processes' hubs read them on the ring.
     this.hub.appended(appended);
     for (const marketplaceId of new Set(appended.map((a) => a.marketplaceId))) this.bus.ring(marketplaceId, this.hub.origin);
+    // The deliveries to this process's subscribers run on promises (and end in one burst of
+    // socket writes at the gateway): the bookkeeping write waits until they are out, so that
+    // neither this process nor the database works on it while they are made.
+    await new Promise((resolve) => setImmediate(resolve));
     await this.offers.markFlushed(flushed);
   }
 
