@@ -37,7 +37,7 @@ describe("the feed's resolvers", () => {
         yield* events;
       })(),
     };
-    const context = createExchangeContext({ feed } as unknown as ExchangeServices, { kind: "ADMIN" });
+    const context = createExchangeContext({ feed } as unknown as ExchangeServices, { kind: "ADMIN", id: null });
     let renewed = 0;
     const renew = context.renewLoaders.bind(context);
     context.renewLoaders = () => (renewed++, renew());
