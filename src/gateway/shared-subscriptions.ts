@@ -187,10 +187,9 @@ interface ResultStream {
  * go out together once the work queued with them is done (at the end of the
  * current turn of the event loop), instead of one socket write between every
  * two results. One change of stock makes events for many feeds at once;
- * their results are made in one pass and then written in one burst, so that
- * a receiver is woken once per burst rather than once per result, and the
- * last subscriber's message is not held up by the making of results between
- * writes (docs/benchmarks.md, section 4).
+ * their results are made in one pass and then written in one run, which
+ * measured faster to the last subscriber than writes strewn among the
+ * making of the results (docs/benchmarks.md, item 22).
  */
 export class SharedResults {
   private readonly streams = new Map<string, ResultStream>();
