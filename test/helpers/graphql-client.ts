@@ -26,11 +26,17 @@ export class GraphQLClient {
   constructor(
     readonly url: string,
     readonly apiKey?: string,
+    readonly timeoutMs = REQUEST_TIMEOUT_MS,
   ) {}
 
   /** The same endpoint with another key (undefined: anonymous). */
   as(apiKey: string | undefined): GraphQLClient {
-    return new GraphQLClient(this.url, apiKey);
+    return new GraphQLClient(this.url, apiKey, this.timeoutMs);
+  }
+
+  /** The same client with another timeout per request. */
+  withTimeout(timeoutMs: number): GraphQLClient {
+    return new GraphQLClient(this.url, this.apiKey, timeoutMs);
   }
 
   headers(extra: Record<string, string> = {}): Record<string, string> {
@@ -57,7 +63,7 @@ export class GraphQLClient {
     const url = new URL(this.url);
     url.searchParams.set("query", print(document));
     if (variables) url.searchParams.set("variables", JSON.stringify(variables));
-    const response = await fetch(url, { headers: this.headers(), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    const response = await fetch(url, { headers: this.headers(), signal: AbortSignal.timeout(this.timeoutMs) });
     return { status: response.status, ...((await response.json()) as object) };
   }
 
@@ -79,7 +85,7 @@ export class GraphQLClient {
       method: "POST",
       headers: this.headers({ "content-type": "application/json", ...extraHeaders }),
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      signal: AbortSignal.timeout(this.timeoutMs),
     });
     const text = await response.text();
     try {
