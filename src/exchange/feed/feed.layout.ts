@@ -1,4 +1,5 @@
 import type { Connection } from "mongoose";
+import { isDuplicateKey } from "../../shared/mongo";
 import { feedCollection } from "./feed.model";
 
 /** Partitions of the feed log on the embedded engine, whose every write costs in proportion to its collection. */
@@ -50,7 +51,7 @@ export async function feedPartitions(connection: Connection, configured?: number
       return partitions;
     } catch (error) {
       // Another process chose first: read its choice.
-      if ((error as { code?: number }).code !== 11000) throw error;
+      if (!isDuplicateKey(error)) throw error;
     }
   }
 }
