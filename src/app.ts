@@ -3,7 +3,7 @@ import type { Connection } from "mongoose";
 import { createAccountsSubgraph } from "./accounts";
 import { createCatalogSubgraph } from "./catalog";
 import { createExchangeSubgraph } from "./exchange";
-import { createAuthenticator } from "./gateway/authenticate";
+import { createAuthenticator, httpKeyLookup, inProcessKeyLookup } from "./gateway/authenticate";
 import { edgeOptions, serverLimits } from "./gateway/edge";
 import { createGateway } from "./gateway/gateway";
 import { startGatewayServer, type RunningGateway } from "./gateway/http-server";
@@ -95,8 +95,11 @@ export async function startOffergate(config: Config, options: StartOptions = {})
       Object.values(subgraphs).map((s) => ({ name: s.name, url: s.url, sdl: subgraphSdl(s.schema) })),
     );
     const metrics = createMetrics();
-    const authenticate = createAuthenticator(() => subgraphs.accounts!.url, internalSecret, (id) =>
-      bus!.revocationGeneration(id),
+    const inProcess = options.subgraphTransport === "http" ? undefined : local;
+    // Keys are checked the way the gateway reaches the subgraphs: by a call in this process, or over HTTP.
+    const authenticate = createAuthenticator(
+      inProcess ? inProcessKeyLookup(inProcess.accounts!, internalSecret) : httpKeyLookup(() => subgraphs.accounts!.url, internalSecret),
+      (id) => bus!.revocationGeneration(id),
     );
     // A rotated key is forgotten by this gateway's cache at once, and by other replicas' through the bus.
     bus.onRevokeKeys((id) => authenticate.forget?.(id));
@@ -107,7 +110,7 @@ export async function startOffergate(config: Config, options: StartOptions = {})
           authenticate,
           ...edge,
           internalSecret,
-          inProcess: options.subgraphTransport === "http" ? undefined : local,
+          inProcess,
           queryPlanner: options.queryPlanner,
         }),
         metrics,

@@ -1,29 +1,91 @@
 import { createHash } from "node:crypto";
-import { GraphQLError } from "graphql";
+import { GraphQLError, parse, type ExecutionResult } from "graphql";
 import { ServiceUnavailableError } from "../shared/errors";
 import { SERVICE_PRINCIPAL, PRINCIPAL_HEADER, signPrincipal, type Principal } from "../shared/principal";
+import { inProcessExecutor, type LocalSubgraph } from "./in-process";
 
 export type Authenticator = ((apiKey: string) => Promise<Principal>) & {
   /** Drops every cached key of this account (its keys were rotated or revoked). */
   forget?(principalId: string): void;
 };
 
+/**
+ * Asks the accounts subgraph (which alone holds the keys' hashes) whose key
+ * this is: its principal, or null for none. Throws when it cannot answer.
+ */
+export type KeyLookup = (apiKey: string) => Promise<Principal | null>;
+
 /** How long a verified key is trusted without asking the accounts subgraph again. */
 const CACHE_TTL_MS = 5_000;
 const CACHE_MAX = 10_000;
+/** A look-up that has not answered by then fails closed. */
+const LOOKUP_TIMEOUT_MS = 5_000;
+
+const LOOKUP_QUERY = "query($k: String!) { _authenticate(apiKey: $k) { kind id } }";
 
 export const unauthenticated = (message: string) =>
   new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
 
+/** The look-up's answer, or ServiceUnavailableError when the accounts subgraph answered with errors or nothing. */
+function principalIn(result: Pick<ExecutionResult<{ _authenticate: Principal | null }>, "data" | "errors">): Principal | null {
+  if (!result.data || result.errors?.length) throw new ServiceUnavailableError();
+  return result.data._authenticate;
+}
+
+/** Look-ups over HTTP, as a gateway in its own process makes them. */
+export function httpKeyLookup(accountsUrl: () => string, internalSecret: string): KeyLookup {
+  return async (apiKey) => {
+    const response = await fetch(accountsUrl(), {
+      method: "POST",
+      headers: { "content-type": "application/json", [PRINCIPAL_HEADER]: signPrincipal(SERVICE_PRINCIPAL, internalSecret) },
+      body: JSON.stringify({ query: LOOKUP_QUERY, variables: { k: apiKey } }),
+      signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS),
+    });
+    return principalIn((await response.json()) as ExecutionResult<{ _authenticate: Principal | null }>);
+  };
+}
+
 /**
- * Resolves an API key to its principal through the accounts subgraph (which
- * alone holds the hashes), with a short cache so that a busy key costs one
- * look-up every few seconds. An unknown key is UNAUTHENTICATED, never anonymous;
- * an accounts subgraph that cannot answer is SERVICE_UNAVAILABLE (fail closed).
+ * Look-ups by a call into the accounts subgraph in this process (the embedded
+ * mode), as its queries are made: the same query, the same signed service
+ * principal, no loopback request.
+ */
+export function inProcessKeyLookup(accounts: LocalSubgraph, internalSecret: string): KeyLookup {
+  const execute = inProcessExecutor(accounts, internalSecret);
+  const document = parse(LOOKUP_QUERY);
+  return async (apiKey) =>
+    principalIn(
+      (await execute({
+        document,
+        variables: { k: apiKey },
+        extensions: { headers: { [PRINCIPAL_HEADER]: signPrincipal(SERVICE_PRINCIPAL, internalSecret) } },
+      })) as ExecutionResult<{ _authenticate: Principal | null }>,
+    );
+}
+
+/** `lookup`'s answer, or ServiceUnavailableError when it fails or takes longer than LOOKUP_TIMEOUT_MS. */
+async function lookUp(lookup: KeyLookup, apiKey: string): Promise<Principal | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ServiceUnavailableError()), LOOKUP_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([lookup(apiKey), timeout]);
+  } catch {
+    throw new ServiceUnavailableError();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Resolves an API key to its principal through the accounts subgraph, with a
+ * short cache so that a busy key costs one look-up every few seconds. An
+ * unknown key is UNAUTHENTICATED, never anonymous; an accounts subgraph that
+ * cannot answer is SERVICE_UNAVAILABLE (fail closed).
  */
 export function createAuthenticator(
-  accountsUrl: () => string,
-  internalSecret: string,
+  lookup: KeyLookup,
   /** The account's revocation generation in the shared store (see EventBus); none: trust the cache until it expires. */
   generation: (principalId: string) => Promise<string> = async () => "0",
 ): Authenticator {
@@ -37,27 +99,7 @@ export function createAuthenticator(
     const hit = cache.get(cacheKey);
     if (hit && hit.expires > Date.now() && (await generationOf(hit.principal)) === hit.generation) return hit.principal;
     const epoch = revocations;
-
-    let body: { data?: { _authenticate: Principal | null }; errors?: unknown[] };
-    try {
-      const response = await fetch(accountsUrl(), {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          [PRINCIPAL_HEADER]: signPrincipal(SERVICE_PRINCIPAL, internalSecret),
-        },
-        body: JSON.stringify({
-          query: "query($k: String!) { _authenticate(apiKey: $k) { kind id } }",
-          variables: { k: apiKey },
-        }),
-        signal: AbortSignal.timeout(5_000),
-      });
-      body = (await response.json()) as typeof body;
-    } catch {
-      throw new ServiceUnavailableError();
-    }
-    if (!body.data || body.errors?.length) throw new ServiceUnavailableError();
-    const principal = body.data._authenticate;
+    const principal = await lookUp(lookup, apiKey);
     if (!principal) throw unauthenticated("Unknown or revoked API key");
     const seen = await generationOf(principal);
     if (epoch !== revocations) return principal;

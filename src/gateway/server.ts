@@ -4,7 +4,7 @@ import { buildCatalogSchema } from "../catalog/schema";
 import { buildExchangeSchema } from "../exchange/schema";
 import { composeSupergraph, subgraphSdl } from "../shared/federation";
 import { runStandalone } from "../shared/standalone";
-import { createAuthenticator } from "./authenticate";
+import { createAuthenticator, httpKeyLookup } from "./authenticate";
 import { createLocalBus, createRedisBus } from "../shared/bus";
 import { edgeOptions, serverLimits } from "./edge";
 import { createGateway } from "./gateway";
@@ -40,7 +40,7 @@ runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXC
   const edge = edgeOptions(config);
   // Key rotations on any accounts replica reach this gateway's cache through Redis; without it the cache expires on its own.
   const bus = config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus();
-  const authenticate = createAuthenticator(() => urls.accounts, config.internalSecret!, (id) => bus.revocationGeneration(id));
+  const authenticate = createAuthenticator(httpKeyLookup(() => urls.accounts, config.internalSecret!), (id) => bus.revocationGeneration(id));
   bus.onRevokeKeys((id) => authenticate.forget?.(id));
   const running = await startGatewayServer(
     {

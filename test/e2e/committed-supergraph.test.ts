@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createAuthenticator } from "../../src/gateway/authenticate";
+import { createAuthenticator, httpKeyLookup } from "../../src/gateway/authenticate";
 import { createGateway } from "../../src/gateway/gateway";
 import { startGatewayServer, type RunningGateway } from "../../src/gateway/http-server";
 import { createMetrics } from "../../src/gateway/metrics";
@@ -35,7 +35,7 @@ beforeAll(async () => {
     {
       gateway: createGateway({
         supergraphSdl,
-        authenticate: createAuthenticator(() => og.app.subgraphs.accounts!.url, secret),
+        authenticate: createAuthenticator(httpKeyLookup(() => og.app.subgraphs.accounts!.url, secret)),
         internalSecret: secret,
         introspection: true,
         logLevel: "error",
