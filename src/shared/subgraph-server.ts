@@ -165,18 +165,21 @@ export async function startSubgraphServer<TContext extends BaseContext>(
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${address.port}/graphql`;
   logger.info("subgraph listening", { subgraph: name, url });
 
+  let closing: Promise<void> | undefined;
   return {
     name,
     url,
     schema,
     server,
     apollo,
-    close: async () => {
-      await wsServer.dispose();
-      wss.close();
-      server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await apollo.stop();
-    },
+    // Once: a second call (the service closing a subgraph already closed) waits for the first.
+    close: () =>
+      (closing ??= (async () => {
+        await wsServer.dispose();
+        wss.close();
+        server.closeIdleConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await apollo.stop();
+      })()),
   };
 }
