@@ -35,7 +35,8 @@ const unavailable = (path: GraphQLError["path"]) =>
  * - a subgraph that cannot be reached: SERVICE_UNAVAILABLE, without its
  *   address or the request that was sent to it;
  * - an error raised on purpose (a rule, a limit, a subgraph's coded error, a
- *   validation error): passed on, minus extensions that describe internals;
+ *   validation error): passed on, minus extensions that describe internals
+ *   (the same error when it has none, so that the engine does not log it);
  * - anything else: logged, and "Internal server error" with INTERNAL_SERVER_ERROR.
  */
 export function maskGatewayError(error: unknown, _message: string): Error {
@@ -50,6 +51,9 @@ export function maskGatewayError(error: unknown, _message: string): Error {
   const deliberate = graphQLError && (!graphQLError.originalError || graphQLError.originalError instanceof GraphQLError);
   const engineClientCode = typeof code === "string" && ENGINE_CLIENT_CODES.has(code);
   if (deliberate && (clientCode || engineClientCode || code === undefined)) {
+    // Passed on as it is when there is nothing to take out: the engine logs every error its masking replaces,
+    // and a client's own mistake (a bad key, bad input) is not the server's error.
+    if (!engineClientCode && !INTERNAL_EXTENSIONS.some((key) => key in graphQLError.extensions)) return graphQLError;
     const extensions: Record<string, unknown> = { ...graphQLError.extensions };
     for (const key of INTERNAL_EXTENSIONS) delete extensions[key];
     if (engineClientCode) extensions.code = "BAD_USER_INPUT";
