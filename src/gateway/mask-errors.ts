@@ -36,7 +36,7 @@ const unavailable = (path: GraphQLError["path"]) =>
  *   address or the request that was sent to it;
  * - an error raised on purpose (a rule, a limit, a subgraph's coded error, a
  *   validation error): passed on, minus extensions that describe internals
- *   (the same error when it has none, so that the engine does not log it);
+ *   (taken out of the same error, which the engine then does not log);
  * - anything else: logged, and "Internal server error" with INTERNAL_SERVER_ERROR.
  */
 export function maskGatewayError(error: unknown, _message: string): Error {
@@ -51,12 +51,14 @@ export function maskGatewayError(error: unknown, _message: string): Error {
   const deliberate = graphQLError && (!graphQLError.originalError || graphQLError.originalError instanceof GraphQLError);
   const engineClientCode = typeof code === "string" && ENGINE_CLIENT_CODES.has(code);
   if (deliberate && (clientCode || engineClientCode || code === undefined)) {
-    // Passed on as it is when there is nothing to take out: the engine logs every error its masking replaces,
-    // and a client's own mistake (a bad key, bad input) is not the server's error.
-    if (!engineClientCode && !INTERNAL_EXTENSIONS.some((key) => key in graphQLError.extensions)) return graphQLError;
-    const extensions: Record<string, unknown> = { ...graphQLError.extensions };
+    // Passed on as the same error, its internals taken out in place: the engine logs every error its masking
+    // replaces, and a client's own mistake (a bad key, bad input, a refused operation) is not the server's error.
+    // Idempotent, so an error that reaches several clients (a shared subscription's result) stays right.
+    const own = graphQLError.extensions as Record<string, unknown>;
+    const extensions = Object.isFrozen(own) ? { ...own } : own;
     for (const key of INTERNAL_EXTENSIONS) delete extensions[key];
     if (engineClientCode) extensions.code = "BAD_USER_INPUT";
+    if (extensions === own) return graphQLError;
     return new GraphQLError(graphQLError.message, {
       nodes: graphQLError.nodes,
       source: graphQLError.source,
