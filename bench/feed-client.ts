@@ -1,7 +1,8 @@
 /**
  * A process of feed subscribers for bench/feed.ts (forked with IPC): opens
- * graphql-ws subscriptions of `offerFeed` through the gateway, or raw
- * WebSockets to the floor server, and records when each message arrives
+ * graphql-ws subscriptions of `offerFeed` through the gateway (or to the
+ * protocol floor, which answers them as the gateway would), or raw
+ * WebSockets to the raw floor, and records when each message arrives
  * (CLOCK_MONOTONIC, the same in every process of the machine). Commands
  * come from the parent:
  *   { kind: "graphql", url, apiKey, marketplaces: string[] }: one subscriber per entry
@@ -73,7 +74,9 @@ async function graphql(url: string, apiKey: string, marketplaces: string[]) {
           closers.push(() => void client.dispose());
         }),
   );
-  ended = () => silent;
+  // Subscribers of the gateway and of the protocol floor may share this process: count both.
+  const before = ended;
+  ended = () => before() + silent;
   return { opened, failed };
 }
 
