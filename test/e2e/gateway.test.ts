@@ -181,6 +181,18 @@ describe("rules and their error codes through the gateway", () => {
     expect(errorCodes(response)).toEqual(["BAD_USER_INPUT"]);
   });
 
+  it("a client's errors, from a subgraph's rule or from the engine, are not logged as the server's", async () => {
+    const logged = jest.spyOn(console, "error");
+    try {
+      expect(errorCodes(await seller.client.execute(CreateProductDocument, { input: productInput() }))).toEqual(["FORBIDDEN"]);
+      expect(errorCodes(await og.anonymous.post({ query: "{ sellers { " }))).toEqual(["BAD_USER_INPUT"]);
+      expect(errorCodes(await og.anonymous.post({ query: "{ sellers { nope } }" }))).toEqual(["BAD_USER_INPUT"]);
+      expect(logged).not.toHaveBeenCalled();
+    } finally {
+      logged.mockRestore();
+    }
+  });
+
   it("internal fields are not reachable through the gateway", async () => {
     const response = await og.admin.post({ query: `{ _authenticate(apiKey: "${og.adminApiKey}") { kind } }` });
     expect(response.data ?? null).toBeNull();
