@@ -172,11 +172,10 @@ async function fanOut(db: Database, n: number, topology: "embedded" | "separate"
   let opened = 0;
   let failed = 0;
   const per = Math.ceil(n / processes);
+  /** The marketplaces of client process i's subscribers: its share of the n, spread over the marketplaces in turn. */
+  const marketsOf = (i: number) => Array.from({ length: Math.max(0, Math.min(per, n - i * per)) }, (_, k) => markets[(i * per + k) % MARKETS]!);
   const ready = await Promise.all(
-    clients.procs.map((_, i) => {
-      const mine = Array.from({ length: Math.max(0, Math.min(per, n - i * per)) }, (_, k) => markets[(i * per + k) % MARKETS]!);
-      return clients.ask(i, { kind: "graphql", url: urls[i % urls.length], apiKey: SECRETS.ADMIN_API_KEY, marketplaces: mine }, "ready");
-    }),
+    clients.procs.map((_, i) => clients.ask(i, { kind: "graphql", url: urls[i % urls.length], apiKey: SECRETS.ADMIN_API_KEY, marketplaces: marketsOf(i) }, "ready")),
   );
   for (const r of ready) {
     opened += r.opened;
@@ -208,16 +207,13 @@ async function fanOut(db: Database, n: number, topology: "embedded" | "separate"
   const payload = JSON.stringify((JSON.parse(bytes) as { payload?: unknown }).payload ?? {});
   const raw = await startFloor();
   const floorBefore = rssBytes(raw.child.pid);
-  await Promise.all(clients.procs.map((_, i) => clients.ask(i, { kind: "raw", url: `ws://127.0.0.1:${raw.port}`, count: Math.max(0, Math.min(per, n - i * per)) }, "ready")));
+  await Promise.all(clients.procs.map((_, i) => clients.ask(i, { kind: "raw", url: `ws://127.0.0.1:${raw.port}`, count: marketsOf(i).length }, "ready")));
   await raw.broadcast({ data: bytes });
   await arrivals(clients, n, 30_000);
   const floorAfter = rssBytes(raw.child.pid);
   const protocol = await startFloor();
   const protocolReady = await Promise.all(
-    clients.procs.map((_, i) => {
-      const mine = Array.from({ length: Math.max(0, Math.min(per, n - i * per)) }, (_, k) => markets[(i * per + k) % MARKETS]!);
-      return clients.ask(i, { kind: "graphql", url: `http://127.0.0.1:${protocol.port}/graphql`, apiKey: "-", marketplaces: mine }, "ready");
-    }),
+    clients.procs.map((_, i) => clients.ask(i, { kind: "graphql", url: `http://127.0.0.1:${protocol.port}/graphql`, apiKey: "-", marketplaces: marketsOf(i) }, "ready")),
   );
   const protocolOpened = protocolReady.reduce((a, r) => a + r.opened, 0);
   await protocol.broadcast({ payload });

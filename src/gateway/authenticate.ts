@@ -66,8 +66,9 @@ export function inProcessKeyLookup(accounts: LocalSubgraph, internalSecret: stri
 /** `lookup`'s answer, or ServiceUnavailableError when it fails or takes longer than LOOKUP_TIMEOUT_MS. */
 async function lookUp(lookup: KeyLookup, apiKey: string): Promise<Principal | null> {
   let timer: NodeJS.Timeout | undefined;
+  // Whatever it rejects with, the catch below answers SERVICE_UNAVAILABLE.
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ServiceUnavailableError()), LOOKUP_TIMEOUT_MS);
+    timer = setTimeout(reject, LOOKUP_TIMEOUT_MS);
   });
   try {
     return await Promise.race([lookup(apiKey), timeout]);
