@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** The compiled bench (dist/bench), whose `src/` is this same checkout's code. */
@@ -57,7 +57,11 @@ export function startProcess(name: string, command: string, args: string[], env:
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
+  // BENCH_CHILD_LOG=<prefix>: also appends what each child prints to <prefix>-<name>.log, each chunk
+  // after a line "@<CLOCK_MONOTONIC ms>" (the clock of bench/experiments/feed-trace), to be read after.
+  const log = process.env.BENCH_CHILD_LOG ? `${process.env.BENCH_CHILD_LOG}-${name.replace(/\W/g, "_")}.log` : undefined;
   const keep = (d: Buffer) => {
+    if (log) appendFileSync(log, `@${Number(process.hrtime.bigint() / 1000n) / 1000}\n${d.toString()}`);
     out += d.toString();
     if (out.length > 200_000) out = out.slice(-100_000);
   };
