@@ -8,6 +8,7 @@ import { Registry } from "prom-client";
 import { dbRegistry } from "../shared/db-metrics";
 import { feedRegistry, gatewaySubscriptionsEnded } from "../shared/feed-metrics";
 import type { Principal } from "../shared/principal";
+import { logClientSocketErrors } from "../shared/websocket-errors";
 import { entityCacheRegistry } from "./entity-cache";
 import { liveOperationKey, SharedResults, type ClientOperation, type ClientWire } from "./shared-subscriptions";
 import { DEFAULT_SUBSCRIPTION_LIMITS } from "./subscriptions";
@@ -171,6 +172,7 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
     },
     wss,
   );
+  logClientSocketErrors(wss);
 
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const address = server.address() as AddressInfo;

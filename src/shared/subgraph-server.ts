@@ -8,6 +8,7 @@ import { WebSocketServer } from "ws";
 import { formatError } from "./errors";
 import { logger } from "./logger";
 import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from "./principal";
+import { logClientSocketErrors } from "./websocket-errors";
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
   name: string;
@@ -159,6 +160,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     },
     wss,
   );
+  logClientSocketErrors(wss);
 
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const address = server.address() as AddressInfo;

@@ -1,6 +1,7 @@
 import { print } from "graphql";
 import type { Connection } from "mongoose";
 import { createCatalogSubgraph } from "../../src/catalog";
+import { setLogLevel } from "../../src/shared/logger";
 import { PRINCIPAL_HEADER, signPrincipal } from "../../src/shared/principal";
 import { startSubgraphServer, type RunningSubgraph } from "../../src/shared/subgraph-server";
 import { CreateProductDocument, ProductByIdDocument } from "../generated/graphql";
@@ -69,6 +70,30 @@ describe("subgraph HTTP server", () => {
     for (const path of ["/health", "/ready"]) {
       const response = await fetch(`${origin}${path}`, { signal: AbortSignal.timeout(5_000) });
       expect(response.status).toBe(200);
+    }
+  });
+
+  it("logs a client's refused WebSocket frame once, at warn with ws's code, not as an internal error", async () => {
+    const { default: WebSocket } = await import("ws");
+    const consoleError = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    setLogLevel("warn");
+    try {
+      const socket = new WebSocket(subgraph.url.replace(/^http/, "ws"), "graphql-transport-ws");
+      await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+      const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+      // A text frame that is not UTF-8: ws refuses it and closes with 1007 (graphql-ws alone would log a stack and close with 1011).
+      socket.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+      expect(await closed).toBe(1007);
+      const warnings = stderr.mock.calls.map(([line]) => String(line)).filter((line) => line.includes("WebSocket client's frame refused"));
+      expect(warnings).toHaveLength(1);
+      expect(JSON.parse(warnings[0]!)).toMatchObject({ level: "warn", code: "WS_ERR_INVALID_UTF8" });
+      expect(warnings[0]).not.toMatch(/\bat .*\(/);
+      expect(consoleError).not.toHaveBeenCalled();
+    } finally {
+      setLogLevel("silent");
+      stderr.mockRestore();
+      consoleError.mockRestore();
     }
   });
 });
