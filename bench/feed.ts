@@ -18,7 +18,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { readdirSync } from "node:fs";
-import { gql, quantile } from "./lib/client";
+import { gql, maxOf, quantile } from "./lib/client";
 import { startDatabase, type Database } from "./lib/db";
 import { rssBytes, runScript, script, stopAll } from "./lib/proc";
 import { fixed, provenance, publish, table } from "./lib/report";
@@ -267,9 +267,9 @@ async function fanOut(db: Database, n: number, topology: "embedded" | "separate"
     }
     const round = got.times.map((t) => t - t0);
     process.stdout.write(
-      `${name}: p50 ${fixed(quantile(round, 0.5), 0)} ms, max ${fixed(Math.max(...round), 0)} ms; ` +
-        `protocol floor p50 ${fixed(quantile(protocolRound, 0.5), 1)} ms, max ${fixed(Math.max(...protocolRound), 1)} ms; ` +
-        `raw floor p50 ${fixed(quantile(rawRound, 0.5), 1)} ms, max ${fixed(Math.max(...rawRound), 1)} ms\n`,
+      `${name}: p50 ${fixed(quantile(round, 0.5), 0)} ms, max ${fixed(maxOf(round), 0)} ms; ` +
+        `protocol floor p50 ${fixed(quantile(protocolRound, 0.5), 1)} ms, max ${fixed(maxOf(protocolRound), 1)} ms; ` +
+        `raw floor p50 ${fixed(quantile(rawRound, 0.5), 1)} ms, max ${fixed(maxOf(rawRound), 1)} ms\n`,
     );
     if (r < 0) continue;
     floorLatencies.push(...rawRound);
@@ -296,13 +296,13 @@ async function fanOut(db: Database, n: number, topology: "embedded" | "separate"
     gateway: {
       p50: quantile(latencies, 0.5),
       p99: quantile(latencies, 0.99),
-      max: Math.max(...latencies),
+      max: maxOf(latencies),
       delivered: latencies.length,
       expected,
     },
     fanOut: { p50: quantile(afterResponse, 0.5), p99: quantile(afterResponse, 0.99) },
-    floor: { p50: quantile(floorLatencies, 0.5), p99: quantile(floorLatencies, 0.99), max: Math.max(...floorLatencies), delivered: floorLatencies.length },
-    protocolFloor: { p50: quantile(protocolLatencies, 0.5), p99: quantile(protocolLatencies, 0.99), max: Math.max(...protocolLatencies), delivered: protocolLatencies.length },
+    floor: { p50: quantile(floorLatencies, 0.5), p99: quantile(floorLatencies, 0.99), max: maxOf(floorLatencies), delivered: floorLatencies.length },
+    protocolFloor: { p50: quantile(protocolLatencies, 0.5), p99: quantile(protocolLatencies, 0.99), max: maxOf(protocolLatencies), delivered: protocolLatencies.length },
     pairedRatios: pairedRatios.sort((a, b) => a - b),
     memoryPerSubscriber: (rssAfter - rssBefore) / Math.max(1, opened),
     floorMemoryPerSocket: (floorAfter - floorBefore) / n,

@@ -85,6 +85,9 @@ export const median = (xs: number[]): number => {
   return s.length === 0 ? NaN : s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
+/** The largest of a sample (Math.max(...xs) overflows the stack past about 100,000 values). */
+export const maxOf = (xs: readonly number[]): number => xs.reduce((a, b) => (b > a ? b : a), -Infinity);
+
 /** The q-quantile (0..1) of a sample, nearest rank. */
 export const quantile = (xs: number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
