@@ -4,6 +4,7 @@ import { createAccountsSubgraph } from "./accounts";
 import { createCatalogSubgraph } from "./catalog";
 import { createExchangeSubgraph } from "./exchange";
 import { createAuthenticator, httpKeyLookup, inProcessKeyLookup } from "./gateway/authenticate";
+import { directSubscriptions } from "./gateway/direct-subscriptions";
 import { edgeOptions, serverLimits } from "./gateway/edge";
 import { createGateway } from "./gateway/gateway";
 import { startGatewayServer, type RunningGateway } from "./gateway/http-server";
@@ -114,6 +115,7 @@ export async function startOffergate(config: Config, options: StartOptions = {})
           queryPlanner: options.queryPlanner,
         }),
         metrics,
+        direct: inProcess ? directSubscriptions(inProcess) : undefined,
         ready: async () => (await Promise.all([...connections.map((c) => pingMongo(c)), bus!.ping()])).every(Boolean),
         ...serverLimits(config),
       },

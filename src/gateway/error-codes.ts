@@ -19,7 +19,8 @@ export function contractCode(code: unknown): string {
 
 type MutableError = GraphQLError & { extensions: Record<string, unknown> };
 
-function normalize(result: unknown): void {
+/** Gives every error of a result (or of several) one of the contract's codes, in place. */
+export function withContractCodes(result: unknown): void {
   const results = Array.isArray(result) ? result : [result];
   for (const r of results) {
     const errors = (r as { errors?: MutableError[] } | null)?.errors;
@@ -51,7 +52,7 @@ function normalize(result: unknown): void {
 export function useContractErrorCodes(): GatewayPlugin {
   return {
     onResultProcess({ result }) {
-      normalize(result);
+      withContractCodes(result);
     },
   };
 }

@@ -6,9 +6,10 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { Registry } from "prom-client";
 import { dbRegistry } from "../shared/db-metrics";
-import { feedRegistry, gatewaySubscriptionsEnded } from "../shared/feed-metrics";
+import { feedRegistry, gatewaySubscriptionsDirect, gatewaySubscriptionsEnded } from "../shared/feed-metrics";
 import type { Principal } from "../shared/principal";
 import { logClientSocketErrors } from "../shared/websocket-errors";
+import type { DirectSubscribe } from "./direct-subscriptions";
 import { entityCacheRegistry } from "./entity-cache";
 import { liveOperationKey, SharedResults, type ClientOperation, type ClientWire } from "./shared-subscriptions";
 import { DEFAULT_SUBSCRIPTION_LIMITS } from "./subscriptions";
@@ -24,6 +25,8 @@ export interface GatewayServerOptions {
   maxBodyBytes: number;
   /** Results a client may fall behind a subscription it shares with others before it is cut off (SUBSCRIPTION_BUFFER). */
   subscriptionBuffer?: number;
+  /** In the embedded mode: shared live subscriptions that one subgraph in this process answers alone take its results directly. */
+  direct?: DirectSubscribe;
 }
 
 export interface RunningGateway {
@@ -167,7 +170,14 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
         if (!isAsyncIterable(result)) return result;
         const context = args.contextValue as { params?: ClientOperation; principal?: Principal | null; wire?: ClientWire };
         const key = context.params ? liveOperationKey(context.params, context.principal) : undefined;
-        return key ? shared.join(key, result as AsyncIterable<ExecutionResult>, context.wire) : result;
+        if (!key) return result;
+        // A new shared stream that one subgraph in this process answers alone: its results directly
+        // (./direct-subscriptions.ts); the gateway's own stream, through all its rules already, is let go.
+        const direct = !shared.has(key) && options.direct ? await options.direct(context.params!, context.principal ?? null) : undefined;
+        if (!direct) return shared.join(key, result as AsyncIterable<ExecutionResult>, context.wire);
+        void (result as AsyncIterableIterator<ExecutionResult>).return?.();
+        gatewaySubscriptionsDirect.inc();
+        return shared.join(key, direct, context.wire);
       },
     },
     wss,

@@ -56,7 +56,7 @@ async function contextFor(subgraph: LocalSubgraph, request: ExecutionRequest, in
 }
 
 /** A result with its errors as the subgraph's server would send them. */
-function asGatewayResult(result: ExecutionResult): ExecutionResult {
+export function asGatewayResult(result: ExecutionResult): ExecutionResult {
   if (!result.errors) return result;
   // No data at all: the request itself was refused (variable coercion), the client's input.
   const requestError = !("data" in result);

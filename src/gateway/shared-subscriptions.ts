@@ -202,6 +202,11 @@ export class SharedResults {
     private readonly onCutOff: () => void = () => undefined,
   ) {}
 
+  /** Whether a stream for `key` is running (a client subscribing with it would join it). */
+  has(key: string): boolean {
+    return this.streams.has(key);
+  }
+
   stats(): { streams: number; clients: number } {
     let clients = 0;
     for (const s of this.streams.values()) clients += s.clients.size;

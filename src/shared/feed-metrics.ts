@@ -44,3 +44,9 @@ export const gatewaySubscriptionsEnded = new Counter({
   labelNames: ["reason"] as const,
   registers: [feedRegistry],
 });
+
+export const gatewaySubscriptionsDirect = new Counter({
+  name: "offergate_gateway_subscriptions_direct_total",
+  help: "Shared live subscriptions that took their results directly from the in-process subgraph answering them alone (embedded mode)",
+  registers: [feedRegistry],
+});
