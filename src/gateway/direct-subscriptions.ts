@@ -26,7 +26,7 @@ const REMEMBERED = 1_000;
  * contract's codes, and, if the subgraph's stream breaks, the same
  * UPSTREAM_CLOSED interruption with the cursor to resume from. For 100
  * events that is several milliseconds less between an event and its writes
- * (docs/benchmarks.md, item 29).
+ * (docs/benchmarks.md, item 30).
  */
 export function directSubscriptions(subgraphs: Record<string, LocalSubgraph>): DirectSubscribe {
   const answering = new Map<string, { subgraph: LocalSubgraph; document: DocumentNode } | null>();
