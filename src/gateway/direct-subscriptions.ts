@@ -1,5 +1,6 @@
 import { isAsyncIterable, type ExecutionResult } from "@graphql-tools/utils";
 import { parse, subscribe, validate, type DocumentNode, type GraphQLError } from "graphql";
+import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../shared/feed-metrics";
 import type { Principal } from "../shared/principal";
 import { withContractCodes } from "./error-codes";
 import { asGatewayResult, type LocalSubgraph } from "./in-process";
@@ -56,6 +57,12 @@ export function directSubscriptions(subgraphs: Record<string, LocalSubgraph>): D
   };
 }
 
+const UPSTREAM_CLOSED = {
+  code: "SERVICE_UNAVAILABLE",
+  reason: "UPSTREAM_CLOSED",
+  message: "The subscription lost its connection to the service behind the gateway",
+} as const;
+
 /** A subgraph result as the gateway would pass it on: errors formatted by the subgraph, masked, with the contract's codes. */
 function asClientResult(result: ExecutionResult): ExecutionResult {
   if (!result.errors) return result;
@@ -66,30 +73,36 @@ function asClientResult(result: ExecutionResult): ExecutionResult {
   return masked;
 }
 
+/** The subgraph's results as the client's, counted among the subscriptions the gateway runs while they last. */
 function asClientResults(results: AsyncIterable<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
   const inner = results[Symbol.asyncIterator]();
   const done = { value: undefined, done: true } as const;
   let resumeAfter: string | null = null;
   let ended = false;
+  gatewaySubscriptions.inc();
+  const end = () => {
+    if (!ended) gatewaySubscriptions.dec();
+    ended = true;
+  };
   return {
     async next() {
       if (ended) return done;
       try {
         const step = await inner.next();
         if (step.done) {
-          ended = true;
+          end();
           return done;
         }
         resumeAfter = cursorOf(step.value) ?? resumeAfter;
         return { value: asClientResult(step.value), done: false };
       } catch {
-        ended = true;
-        const why = { code: "SERVICE_UNAVAILABLE", reason: "UPSTREAM_CLOSED", message: "The subscription lost its connection to the service behind the gateway" } as const;
-        return { value: interruptedResult(why, resumeAfter), done: false };
+        end();
+        gatewaySubscriptionsEnded.inc({ reason: UPSTREAM_CLOSED.reason });
+        return { value: interruptedResult(UPSTREAM_CLOSED, resumeAfter), done: false };
       }
     },
     async return() {
-      ended = true;
+      end();
       await inner.return?.();
       return done;
     },

@@ -173,7 +173,14 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
         if (!key) return result;
         // A new shared stream that one subgraph in this process answers alone: its results directly
         // (./direct-subscriptions.ts); the gateway's own stream, through all its rules already, is let go.
-        const direct = !shared.has(key) && options.direct ? await options.direct(context.params!, context.principal ?? null) : undefined;
+        const direct =
+          !shared.has(key) && options.direct
+            ? await options.direct(context.params!, context.principal ?? null).catch((error: unknown) => {
+                // The plan serves it: the gateway's own stream, already started.
+                logger.warn("direct subscription did not start", { error: String(error) });
+                return undefined;
+              })
+            : undefined;
         if (!direct) return shared.join(key, result as AsyncIterable<ExecutionResult>, context.wire);
         void (result as AsyncIterableIterator<ExecutionResult>).return?.();
         gatewaySubscriptionsDirect.inc();

@@ -1,6 +1,7 @@
 import type { ExecutionResult } from "@graphql-tools/utils";
 import { GraphQLError, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from "graphql";
 import { directSubscriptions } from "../../src/gateway/direct-subscriptions";
+import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../../src/shared/feed-metrics";
 import type { Principal } from "../../src/shared/principal";
 
 /**
@@ -106,6 +107,8 @@ describe("direct subscriptions", () => {
 
   it("ends a stream that breaks with UPSTREAM_CLOSED and the cursor of the last event sent", async () => {
     const { local } = subgraph(["c1", "c2", "throw", "c4"]);
+    const interrupted = async () => (await gatewaySubscriptionsEnded.get()).values.find((v) => v.labels.reason === "UPSTREAM_CLOSED")?.value ?? 0;
+    const before = await interrupted();
     const results = json(await all(await directSubscriptions({ events: local })({ query: "subscription { event { cursor } }" }, admin)));
     expect(results.slice(0, 2)).toEqual([{ data: { event: { cursor: "c1" } } }, { data: { event: { cursor: "c2" } } }]);
     expect(results).toHaveLength(3);
@@ -113,9 +116,10 @@ describe("direct subscriptions", () => {
       expect.objectContaining({ extensions: { code: "SERVICE_UNAVAILABLE", reason: "UPSTREAM_CLOSED", resumeAfter: "c2" } }),
     ]);
     expect(JSON.stringify(results[2])).not.toMatch(/database|10\.0\.0\.7/);
+    expect(await interrupted()).toBe(before + 1);
   });
 
-  it("ends the subgraph's stream when the client's ends", async () => {
+  it("counts among the subscriptions the gateway runs until the client's ends, which ends the subgraph's", async () => {
     let returned = false;
     const { local } = subgraph([]);
     const schema = local.schema;
@@ -127,10 +131,14 @@ describe("direct subscriptions", () => {
         return this;
       },
     });
+    const running = async () => (await gatewaySubscriptions.get()).values[0]?.value ?? 0;
+    const before = await running();
     const results = (await directSubscriptions({ events: local })({ query: "subscription { event { cursor } }" }, admin))!;
+    expect(await running()).toBe(before + 1);
     const iterator = results[Symbol.asyncIterator]();
     void iterator.next();
     await iterator.return!();
     expect(returned).toBe(true);
+    expect(await running()).toBe(before);
   });
 });
