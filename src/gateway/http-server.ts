@@ -182,7 +182,7 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
               })
             : undefined;
         if (!direct) return shared.join(key, result as AsyncIterable<ExecutionResult>, context.wire);
-        void (result as AsyncIterableIterator<ExecutionResult>).return?.();
+        void (result as AsyncIterableIterator<ExecutionResult>).return?.()?.catch(() => undefined);
         gatewaySubscriptionsDirect.inc();
         return shared.join(key, direct, context.wire);
       },
