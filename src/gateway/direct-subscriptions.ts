@@ -4,7 +4,7 @@ import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../shared/feed-
 import type { Principal } from "../shared/principal";
 import { withContractCodes } from "./error-codes";
 import { asGatewayResult, type LocalSubgraph } from "./in-process";
-import { cursorOf, interruptedResult } from "./interruptions";
+import { cursorOf, interruptedResult, UPSTREAM_CLOSED } from "./interruptions";
 import { maskGatewayError } from "./mask-errors";
 import type { ClientOperation } from "./shared-subscriptions";
 
@@ -56,12 +56,6 @@ export function directSubscriptions(subgraphs: Record<string, LocalSubgraph>): D
     return isAsyncIterable(result) ? asClientResults(result) : undefined;
   };
 }
-
-const UPSTREAM_CLOSED = {
-  code: "SERVICE_UNAVAILABLE",
-  reason: "UPSTREAM_CLOSED",
-  message: "The subscription lost its connection to the service behind the gateway",
-} as const;
 
 /** A subgraph result as the gateway would pass it on: errors formatted by the subgraph, masked, with the contract's codes. */
 function asClientResult(result: ExecutionResult): ExecutionResult {

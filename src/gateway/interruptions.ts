@@ -7,6 +7,13 @@ export interface Interruption {
   message: string;
 }
 
+/** The service behind the gateway went away under the subscription (a restart, a broken stream). */
+export const UPSTREAM_CLOSED: Interruption = {
+  code: "SERVICE_UNAVAILABLE",
+  reason: "UPSTREAM_CLOSED",
+  message: "The subscription lost its connection to the service behind the gateway",
+};
+
 /** The `cursor` of a result's root field, when the client selected it. */
 export function cursorOf(result: ExecutionResult): string | undefined {
   const root = result.data ? Object.values(result.data)[0] : undefined;

@@ -4,7 +4,7 @@ import { print, type GraphQLError, type GraphQLFormattedError } from "graphql";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../shared/feed-metrics";
-import { cursorOf, interruptedResult, type Interruption } from "./interruptions";
+import { cursorOf, interruptedResult, UPSTREAM_CLOSED, type Interruption } from "./interruptions";
 import type { Principal } from "../shared/principal";
 import { liveSubscriptionKey, SharedUpstreams } from "./shared-subscriptions";
 
@@ -192,12 +192,7 @@ function bufferedSubscription(
       buffer.push({ errors: [...errors] });
       finish();
     },
-    lost: () =>
-      finish({
-        code: "SERVICE_UNAVAILABLE",
-        reason: "UPSTREAM_CLOSED",
-        message: "The subscription lost its connection to the service behind the gateway",
-      }),
+    lost: () => finish(UPSTREAM_CLOSED),
     complete: () => finish(),
   });
   // Ended before the upstream was handed back: let it go now.
