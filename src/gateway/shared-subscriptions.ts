@@ -304,6 +304,8 @@ export class SharedResults {
             client.resumeAfter = cursorOf(value) ?? client.resumeAfter;
             return { value, done: false };
           }
+          // What the server sends next (the interruption, or the end) must not overtake the writes still waiting.
+          if (client.wire) this.flush();
           if (client.state === "cut") {
             client.state = "told";
             return {

@@ -186,6 +186,29 @@ describe("SharedResults writing to the clients' sockets", () => {
     expect(shared.stats()).toEqual({ streams: 1, clients: 1 });
   });
 
+  it("hands a socket the writes still waiting before its interruption or its end goes out", async () => {
+    const shared = new SharedResults(3);
+    const s = source();
+    const slow = socket();
+    const slowResults = shared.join("k", s.iterator, { id: "s", socket: slow });
+    // One pass: three writes wait for the end of the turn, and the fourth cuts the socket off.
+    for (const c of ["c1", "c2", "c3", "c4"]) s.push(c);
+    expect(await take(slowResults, 1)).toEqual([["RATE_LIMITED", "c3"]]);
+    // The server sends the interruption now: the three it resumes after are on the socket already.
+    expect(slow.sent).toHaveLength(3);
+
+    // A stream that ends with its interruption (the subgraph's connection lost), all in one pass.
+    const t = source();
+    const x = socket();
+    const xResults = shared.join("t", t.iterator, { id: "x", socket: x });
+    t.push("c1");
+    t.pushResult({ errors: [new GraphQLError("lost", { extensions: { code: "SERVICE_UNAVAILABLE", resumeAfter: "c1" } })] });
+    t.end();
+    expect(await take(xResults, 1)).toEqual(["done"]);
+    // The server sends `complete` now: the event and the interruption went out before it.
+    expect(x.sent.map((m) => JSON.parse(m).payload.errors?.[0]?.extensions.code ?? "event")).toEqual(["event", "SERVICE_UNAVAILABLE"]);
+  });
+
   it("writes the results made in one pass together, once that pass's work is done, each socket's in order", async () => {
     const shared = new SharedResults(10);
     const s = source();
