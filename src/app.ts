@@ -4,7 +4,7 @@ import { createAccountsSubgraph } from "./accounts";
 import { createCatalogSubgraph } from "./catalog";
 import { createExchangeSubgraph } from "./exchange";
 import { createAuthenticator, httpKeyLookup, inProcessKeyLookup } from "./gateway/authenticate";
-import { directSubscriptions } from "./gateway/direct-subscriptions";
+import { directSubscriptions, inProcessDirect, webSocketDirect } from "./gateway/direct-subscriptions";
 import { edgeOptions, serverLimits } from "./gateway/edge";
 import { createGateway } from "./gateway/gateway";
 import { startGatewayServer, type RunningGateway } from "./gateway/http-server";
@@ -115,7 +115,11 @@ export async function startOffergate(config: Config, options: StartOptions = {})
           queryPlanner: options.queryPlanner,
         }),
         metrics,
-        direct: inProcess ? directSubscriptions(inProcess) : undefined,
+        direct: directSubscriptions(
+          inProcess
+            ? Object.values(inProcess).map(inProcessDirect)
+            : Object.values(subgraphs).map((s) => webSocketDirect(s.schema, s.url, internalSecret, edge.subscriptions)),
+        ),
         ready: async () => (await Promise.all([...connections.map((c) => pingMongo(c)), bus!.ping()])).every(Boolean),
         ...serverLimits(config),
       },

@@ -25,7 +25,7 @@ export interface GatewayServerOptions {
   maxBodyBytes: number;
   /** Results a client may fall behind a subscription it shares with others before it is cut off (SUBSCRIPTION_BUFFER). */
   subscriptionBuffer?: number;
-  /** In the embedded mode: shared live subscriptions that one subgraph in this process answers alone take its results directly. */
+  /** Shared live subscriptions that one subgraph answers alone take its results directly (./direct-subscriptions.ts). */
   direct?: DirectSubscribe;
 }
 
@@ -171,7 +171,7 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
         const context = args.contextValue as { params?: ClientOperation; principal?: Principal | null; wire?: ClientWire };
         const key = context.params ? liveOperationKey(context.params, context.principal) : undefined;
         if (!key) return result;
-        // A new shared stream that one subgraph in this process answers alone: its results directly
+        // A new shared stream that one subgraph answers alone: its results directly
         // (./direct-subscriptions.ts); the gateway's own stream, through all its rules already, is let go.
         const direct =
           !shared.has(key) && options.direct

@@ -7,6 +7,7 @@ import { runStandalone } from "../shared/standalone";
 import { createAuthenticator, httpKeyLookup } from "./authenticate";
 import { createLocalBus, createRedisBus } from "../shared/bus";
 import { edgeOptions, serverLimits } from "./edge";
+import { directSubscriptions, webSocketDirect } from "./direct-subscriptions";
 import { createGateway } from "./gateway";
 import { startGatewayServer } from "./http-server";
 import { createMetrics } from "./metrics";
@@ -51,6 +52,11 @@ runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXC
         internalSecret: config.internalSecret!,
       }),
       metrics: createMetrics(),
+      direct: directSubscriptions([
+        webSocketDirect(accounts, urls.accounts, config.internalSecret!, edge.subscriptions),
+        webSocketDirect(catalog, urls.catalog, config.internalSecret!, edge.subscriptions),
+        webSocketDirect(exchange, urls.exchange, config.internalSecret!, edge.subscriptions),
+      ]),
       ready: () => subgraphsReady(Object.values(urls)),
       ...serverLimits(config),
     },

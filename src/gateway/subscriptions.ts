@@ -127,7 +127,7 @@ export function webSocketUpstream(url: string, request: ExecutionRequest): Upstr
  * cannot be paused (it is shared), a full buffer ends the subscription once
  * the client has taken what it holds, with the same interruption.
  */
-function bufferedSubscription(
+export function bufferedSubscription(
   upstream: Upstream,
   request: ExecutionRequest,
   limits: SubscriptionLimits,
@@ -243,7 +243,7 @@ function bufferedSubscription(
  * A plain iterator, not an async generator, so that `return()` takes effect
  * at once even while it waits for the next result.
  */
-function clientResults(
+export function clientResults(
   results: AsyncIterable<ExecutionResult>,
   interruption: () => Interruption | undefined,
 ): AsyncIterableIterator<ExecutionResult> {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { startJongodb, type EmbeddedMongo } from "../../src/shared/embedded-mongo";
 import { FeedSubscriptionDocument } from "../generated/graphql";
 import { buildWorld } from "../helpers/exchange";
-import { readWholeFeed, subscribe } from "../helpers/feed-client";
+import { metric, readWholeFeed, subscribe } from "../helpers/feed-client";
 import { GraphQLClient } from "../helpers/graphql-client";
 import { freePort, runNode, type RunningProcess } from "../helpers/processes";
 
@@ -91,6 +91,46 @@ describe("the exchange restarting under a subscription through the gateway", () 
     const log = await readWholeFeed(gateway, m);
     expect([...first.events, ...resumed.events].map((e) => e.cursor)).toEqual(log.map((e) => e.cursor));
     expect(resumed.events.map((e) => e.price)).toEqual([6, 7, 8, 9, 10]);
+    await resumed.close();
+  });
+
+  it("ends a live subscription the gateway takes from the exchange directly the same way", async () => {
+    const gateway = new GraphQLClient(url, admin);
+    const w = await buildWorld(gateway, 1);
+    const m = w.ids[0]!;
+    const key = w.markets[0]!.apiKey;
+    await w.affiliate(m);
+    await w.setStock(w.sellerId, 5);
+    const direct = () => metric(new URL(url).origin, "offergate_gateway_subscriptions_direct_total");
+    const before = await direct();
+    const live = subscribe(url, key, FeedSubscriptionDocument, { marketplaceId: m, after: null });
+    let price = 100;
+    while (live.events.length < 2) {
+      await w.submit(m, ++price);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (price > 200) throw new Error("the live subscription received nothing");
+    }
+    expect(await direct()).toBe(before + 1);
+    const exchange = processes.find((p) => p.child.spawnargs.some((a) => a.endsWith("exchange/server.js")) && p.child.signalCode === null)!;
+    await exchange.stop("SIGKILL");
+    await live.waitForEnd();
+    expect(live.errors).toHaveLength(1);
+    expect(live.errors[0]!.extensions).toMatchObject({
+      code: "SERVICE_UNAVAILABLE",
+      reason: "UPSTREAM_CLOSED",
+      resumeAfter: live.events.at(-1)!.cursor,
+    });
+    await live.close();
+
+    await startExchange();
+    await w.submit(m, 999);
+    const resumed = subscribe(url, key, FeedSubscriptionDocument, { marketplaceId: m, after: live.errors[0]!.extensions!.resumeAfter as string });
+    const log = await readWholeFeed(gateway, m);
+    const from = log.findIndex((e) => e.cursor === live.events[0]!.cursor);
+    await resumed.waitForEvents(log.length - from - live.events.length);
+    // Nothing missed, nothing twice, across the interruption.
+    expect([...live.events, ...resumed.events].map((e) => e.cursor)).toEqual(log.slice(from).map((e) => e.cursor));
+    expect(resumed.events.at(-1)!.price).toBe(999);
     await resumed.close();
   });
 });

@@ -1,7 +1,7 @@
 import type { StartOptions } from "../../src/app";
-import { FeedSubscriptionWithOfferDocument } from "../generated/graphql";
+import { FeedSubscriptionDocument, FeedSubscriptionWithOfferDocument } from "../generated/graphql";
 import { buildWorld } from "../helpers/exchange";
-import { metric, subscribe } from "../helpers/feed-client";
+import { metric, readWholeFeed, subscribe } from "../helpers/feed-client";
 import { startTestOffergate, type TestOffergate } from "../helpers/offergate";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -99,6 +99,51 @@ describe.each<[string, NonNullable<StartOptions["subgraphTransport"]>, (open: nu
       if (waited > 5_000) throw new Error("the shared subscription outlived its clients");
       await sleep(20);
     }
+  });
+
+  it("takes a live subscription the exchange answers alone from it directly: the same bytes, and the same refusal, as through the query plan", async () => {
+    const w = await buildWorld(og.admin, 2);
+    const m = w.ids[0]!;
+    const key = w.markets[0]!.apiKey;
+    await w.affiliate(m);
+    await w.setStock(w.sellerId, 5);
+    await w.submit(m, 1000);
+    const direct = () => metric(og.origin, "offergate_gateway_subscriptions_direct_total");
+    const before = await direct();
+    // Live and shared: the exchange's results directly. A replay is never shared: the query plan.
+    const live = subscribe(og.url, key, FeedSubscriptionDocument, { marketplaceId: m, after: null });
+    let price = 2000;
+    while (live.events.length === 0) {
+      await w.submit(m, ++price);
+      await sleep(20);
+      if (price > 2100) throw new Error("the live subscription received nothing");
+    }
+    expect(await direct()).toBe(before + 1);
+    const first = (await readWholeFeed(og.admin, m)).findIndex((e) => e.cursor === live.events[0]!.cursor);
+    const planned = subscribe(og.url, key, FeedSubscriptionDocument, { marketplaceId: m, after: "" });
+    await w.setStock(w.sellerId, 0);
+    await w.setStock(w.sellerId, 4);
+    const all = await readWholeFeed(og.admin, m);
+    await Promise.all([live.waitForEvents(all.length - first), planned.waitForEvents(all.length)]);
+    expect(JSON.stringify(live.events)).toBe(JSON.stringify(planned.events.slice(first)));
+    expect(live.events.map((e) => e.type).slice(-2)).toEqual(["INELIGIBLE", "ELIGIBLE"]);
+    // What another subgraph resolves (`offer { product { name } }`) goes through the plan.
+    const withOffer = subscribe(og.url, key, FeedSubscriptionWithOfferDocument, { marketplaceId: m, after: null });
+    await sleep(200);
+    await w.submit(m, ++price);
+    await withOffer.waitForEvents(1);
+    expect(withOffer.events[0]!.offer!.product.name).toEqual(expect.any(String));
+    expect(await direct()).toBe(before + 1);
+    await Promise.all([live.close(), planned.close(), withOffer.close()]);
+
+    // Another marketplace's key: refused live as through the plan (a replay), with the same error.
+    const otherKey = w.markets[1]!.apiKey;
+    const refusedLive = subscribe(og.url, otherKey, FeedSubscriptionDocument, { marketplaceId: m, after: null });
+    const refusedReplay = subscribe(og.url, otherKey, FeedSubscriptionDocument, { marketplaceId: m, after: "" });
+    await Promise.all([refusedLive.waitForEnd(), refusedReplay.waitForEnd()]);
+    expect(refusedLive.events).toEqual([]);
+    expect(refusedLive.errors.map((e) => e.extensions?.code)).toEqual(["FORBIDDEN"]);
+    expect(refusedLive.errors).toEqual(refusedReplay.errors);
   });
 
   it("refuses another marketplace's key and a cursor of another feed with the contract's codes", async () => {

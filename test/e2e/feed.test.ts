@@ -144,39 +144,6 @@ describe("offerFeed through the gateway", () => {
   });
 });
 
-describe("a live subscription the exchange answers alone", () => {
-  it("takes its results from the exchange directly, the same bytes as through the query plan", async () => {
-    const { w, m, key } = await listedOffer();
-    const direct = () => metric("offergate_gateway_subscriptions_direct_total");
-    const before = await direct();
-    // Live and shared: the exchange's results directly. A replay is never shared: the query plan.
-    const live = subscribe(og.url, key, FeedSubscriptionDocument, { marketplaceId: m, after: null });
-    let price = 2000;
-    while (live.events.length === 0) {
-      await w.submit(m, ++price);
-      await sleep(20);
-      if (price > 2100) throw new Error("the live subscription received nothing");
-    }
-    expect(await direct()).toBe(before + 1);
-    const first = (await readWholeFeed(og.admin, m)).findIndex((e) => e.cursor === live.events[0]!.cursor);
-    const planned = subscribe(og.url, key, FeedSubscriptionDocument, { marketplaceId: m, after: "" });
-    await w.setStock(w.sellerId, 0);
-    await w.setStock(w.sellerId, 4);
-    const all = await readWholeFeed(og.admin, m);
-    await Promise.all([live.waitForEvents(all.length - first), planned.waitForEvents(all.length)]);
-    expect(JSON.stringify(live.events)).toBe(JSON.stringify(planned.events.slice(first)));
-    expect(live.events.map((e) => e.type).slice(-2)).toEqual(["INELIGIBLE", "ELIGIBLE"]);
-    // What another subgraph resolves (`offer { product { name } }`) goes through the plan.
-    const withOffer = subscribe(og.url, key, FeedSubscriptionWithOfferDocument, { marketplaceId: m, after: null });
-    await sleep(200);
-    await w.submit(m, ++price);
-    await withOffer.waitForEvents(1);
-    expect(withOffer.events[0]!.offer!.product.name).toEqual(expect.any(String));
-    expect(await direct()).toBe(before + 1);
-    await Promise.all([live.close(), planned.close(), withOffer.close()]);
-  });
-});
-
 describe("cursors", () => {
   it("are opaque, unique within a feed, and refused by another marketplace's feed (BAD_USER_INPUT) instead of skipping its events", async () => {
     const a = await listedOffer();

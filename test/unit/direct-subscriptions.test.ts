@@ -1,6 +1,6 @@
 import type { ExecutionResult } from "@graphql-tools/utils";
 import { GraphQLError, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from "graphql";
-import { directSubscriptions } from "../../src/gateway/direct-subscriptions";
+import { directSubscriptions, inProcessDirect } from "../../src/gateway/direct-subscriptions";
 import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../../src/shared/feed-metrics";
 import type { Principal } from "../../src/shared/principal";
 
@@ -69,7 +69,7 @@ const json = (r: ExecutionResult[]) => JSON.parse(JSON.stringify(r));
 describe("direct subscriptions", () => {
   it("takes an operation the in-process subgraph answers alone, with the client's principal, and passes its results as they are", async () => {
     const { local, seen } = subgraph(["c1", "c2"]);
-    const direct = directSubscriptions({ plain, events: local });
+    const direct = directSubscriptions([plain, local].map(inProcessDirect));
     const results = await all(await direct({ query: "query Q { ok } subscription S { e: event { cursor } }", operationName: "S" }, admin));
     expect(json(results)).toEqual([{ data: { e: { cursor: "c1" } } }, { data: { e: { cursor: "c2" } } }]);
     expect(seen).toEqual([{ principal: admin }]);
@@ -77,16 +77,16 @@ describe("direct subscriptions", () => {
 
   it("declines what no in-process subgraph answers alone (and one without a Subscription type never does)", async () => {
     const { local } = subgraph(["c1"]);
-    const direct = directSubscriptions({ plain, events: local });
+    const direct = directSubscriptions([plain, local].map(inProcessDirect));
     // A field the subgraph does not have (another subgraph's, in the supergraph).
     expect(await direct({ query: "subscription { event { cursor product { name } } }" }, admin)).toBeUndefined();
     // graphql-js alone would find a subscription valid against a schema without a Subscription type.
-    expect(await directSubscriptions({ plain })({ query: "subscription { event { cursor } }" }, admin)).toBeUndefined();
+    expect(await directSubscriptions([inProcessDirect(plain)])({ query: "subscription { event { cursor } }" }, admin)).toBeUndefined();
   });
 
   it("declines an operation its subgraph refuses, so that the gateway's own stream tells the client", async () => {
     const { local } = subgraph(["c1"], { refuse: new GraphQLError("Not this marketplace's feed", { extensions: { code: "FORBIDDEN" } }) });
-    expect(await directSubscriptions({ events: local })({ query: "subscription { event { cursor } }" }, admin)).toBeUndefined();
+    expect(await directSubscriptions([inProcessDirect(local)])({ query: "subscription { event { cursor } }" }, admin)).toBeUndefined();
   });
 
   it("masks an event's internal error and keeps a coded one, as the gateway does", async () => {
@@ -95,7 +95,7 @@ describe("direct subscriptions", () => {
       new Error("duplicate key on shard 3 at 10.0.0.7"),
       new GraphQLError("Offer not found", { extensions: { code: "NOT_FOUND", stacktrace: ["at internals"] } }),
     ]);
-    const results = json(await all(await directSubscriptions({ events: local })({ query: "subscription { event { cursor detail } }" }, admin)));
+    const results = json(await all(await directSubscriptions([inProcessDirect(local)])({ query: "subscription { event { cursor detail } }" }, admin)));
     expect(results[0]).toEqual({ data: { event: { cursor: "c1", detail: "ok" } } });
     expect(results[1].data).toEqual({ event: { cursor: "c2", detail: null } });
     expect(results[1].errors).toEqual([
@@ -109,7 +109,7 @@ describe("direct subscriptions", () => {
     const { local } = subgraph(["c1", "c2", "throw", "c4"]);
     const interrupted = async () => (await gatewaySubscriptionsEnded.get()).values.find((v) => v.labels.reason === "UPSTREAM_CLOSED")?.value ?? 0;
     const before = await interrupted();
-    const results = json(await all(await directSubscriptions({ events: local })({ query: "subscription { event { cursor } }" }, admin)));
+    const results = json(await all(await directSubscriptions([inProcessDirect(local)])({ query: "subscription { event { cursor } }" }, admin)));
     expect(results.slice(0, 2)).toEqual([{ data: { event: { cursor: "c1" } } }, { data: { event: { cursor: "c2" } } }]);
     expect(results).toHaveLength(3);
     expect(results[2].errors).toEqual([
@@ -133,7 +133,7 @@ describe("direct subscriptions", () => {
     });
     const running = async () => (await gatewaySubscriptions.get()).values[0]?.value ?? 0;
     const before = await running();
-    const results = (await directSubscriptions({ events: local })({ query: "subscription { event { cursor } }" }, admin))!;
+    const results = (await directSubscriptions([inProcessDirect(local)])({ query: "subscription { event { cursor } }" }, admin))!;
     expect(await running()).toBe(before + 1);
     const iterator = results[Symbol.asyncIterator]();
     void iterator.next();
