@@ -20,7 +20,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { gql, maxOf, quantile } from "./lib/client";
 import { startDatabase, type Database } from "./lib/db";
-import { rssBytes, runScript, script, stopAll } from "./lib/proc";
+import { cpuMs, rssBytes, runScript, script, stopAll } from "./lib/proc";
 import { fixed, provenance, publish, table } from "./lib/report";
 import { SECRETS, startPart, startTarget, targetEnv } from "./lib/targets";
 import { Admin } from "./lib/world";
@@ -143,6 +143,8 @@ interface FeedResult {
   floorMemoryPerSocket: number;
   mutationMs: number;
   sampleBytes: number;
+  /** CPU per counted round (all rounds, the floors' included, over their number): each serving process's, and the protocol floor's. */
+  cpuPerRound: { serving: number[]; protocolFloor: number };
 }
 
 async function fanOut(db: Database, n: number, topology: "embedded" | "separate"): Promise<FeedResult> {
@@ -246,12 +248,16 @@ async function fanOut(db: Database, n: number, topology: "embedded" | "separate"
 
   const latencies: number[] = [];
   const afterResponse: number[] = [];
+  /** CPU so far of each serving process, then of the protocol floor. */
+  const cpuNow = () => [...serving.map((s) => cpuMs(s.pid)), cpuMs(protocol.child.pid)];
+  let cpuAtStart: number[] = [];
   const mutationMs: number[] = [];
   const pairedRatios: number[] = [];
   let expected = 0;
   // Rounds below 0 warm all up (the code paths each round takes, the sockets' buffers) and are not counted.
   for (let r = -WARMUP; r < ROUNDS; r++) {
     const name = r < 0 ? `warm-up round ${r + WARMUP + 1}` : `round ${r + 1}`;
+    if (r === 0) cpuAtStart = cpuNow();
     const rawRound = await floorRound(raw, { data: bytes }, n);
     const protocolRound = await floorRound(protocol, { payload }, protocolOpened);
     await sleep(300);
@@ -280,6 +286,9 @@ async function fanOut(db: Database, n: number, topology: "embedded" | "separate"
     latencies.push(...round);
     afterResponse.push(...got.times.map((t) => t - answered));
   }
+  await sleep(300); // the last round's work after its deliveries (outboxes marked)
+  const cpuUsed = cpuNow().map((c, i) => (c - cpuAtStart[i]!) / ROUNDS);
+  process.stdout.write(`CPU per round: serving ${cpuUsed.slice(0, -1).map((c) => fixed(c, 0)).join(" + ")} ms, protocol floor ${fixed(cpuUsed.at(-1)!, 0)} ms\n`);
   for (let i = 0; i < clients.procs.length; i++) await clients.ask(i, { kind: "close" }, "closed");
   raw.child.kill();
   protocol.child.kill();
@@ -308,6 +317,7 @@ async function fanOut(db: Database, n: number, topology: "embedded" | "separate"
     floorMemoryPerSocket: (floorAfter - floorBefore) / n,
     mutationMs: mutationMs.sort((a, b) => a - b)[Math.floor(mutationMs.length / 2)]!,
     sampleBytes: Buffer.byteLength(bytes),
+    cpuPerRound: { serving: cpuUsed.slice(0, -1), protocolFloor: cpuUsed.at(-1)! },
   };
 }
 
@@ -355,7 +365,11 @@ ${results[0]?.sampleBytes ?? "?"} bytes), so that its clients, graphql-ws client
 gateway's, parse and dispatch each message as they do. The **raw floor** sends
 one such message as it is to plain sockets whose clients only note its
 arrival (the floor of earlier runs, shown for comparison). Memory: RSS growth
-of the serving processes over the subscribers. "Round by round": each
+of the serving processes over the subscribers. CPU per round: user and
+system time of the serving processes (the exchange's, then each gateway's,
+on separate processes) and of the protocol floor over the counted rounds,
+divided by their number (each is idle while the other's rounds run).
+"Round by round": each
 counted round's p99 over the p99 of the protocol floor's round just before
 it, median and range, a reading of the same ratio that one slow round on
 either side moves less (the goal stays on the p99s of all rounds).
@@ -391,6 +405,7 @@ ${table(
     "p99 / raw floor p99",
     "memory per subscriber",
     "raw floor memory per socket",
+    "CPU per round ms: serving / protocol floor",
   ],
   results.map((r) => {
     const ratio = r.gateway.p99 / r.protocolFloor.p99;
@@ -411,6 +426,7 @@ ${table(
       `${fixed(r.gateway.p99 / r.floor.p99, 1)}×`,
       `${fixed(r.memoryPerSubscriber / 1024, 0)} KiB`,
       `${fixed(r.floorMemoryPerSocket / 1024, 1)} KiB`,
+      `${r.cpuPerRound.serving.map((c) => fixed(c, 0)).join(" + ")} / ${fixed(r.cpuPerRound.protocolFloor, 0)}`,
     ];
   }),
 )}`;
