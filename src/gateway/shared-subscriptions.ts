@@ -304,6 +304,10 @@ export class SharedResults {
             client.resumeAfter = cursorOf(value) ?? client.resumeAfter;
             return { value, done: false };
           }
+          if (client.state === "open") {
+            await new Promise<void>((resolve) => (client.wake = resolve));
+            continue;
+          }
           // What the server sends next (the interruption, or the end) must not overtake the writes still waiting.
           if (client.wire) this.flush();
           if (client.state === "cut") {
@@ -320,8 +324,7 @@ export class SharedResults {
               done: false,
             };
           }
-          if (client.state !== "open") return done;
-          await new Promise<void>((resolve) => (client.wake = resolve));
+          return done;
         }
       },
       return: async () => {
