@@ -1,6 +1,7 @@
 import { GraphQLError } from "graphql";
 import Redis from "ioredis";
 import { logger } from "../shared/logger";
+import { REDIS_DISCONNECT_TIMEOUT_MS } from "../shared/redis-options";
 
 export interface RateVerdict {
   allowed: boolean;
@@ -50,7 +51,7 @@ return n`;
 export function createRedisRateLimiter(url: string, limit: number, windowMs = WINDOW_MS): RateLimiter {
   // Commands wait for the first connection (so that a new replica counts in Redis from its first request),
   // but never long: a Redis that is down or slow makes the replica count locally.
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 500 });
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 500, disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS });
   redis.on("error", (error) => logger.warn("rate limiter: redis error", { error: error.message }));
   const fallback = createLocalRateLimiter(limit, windowMs);
   return {

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import Redis from "ioredis";
 import { logger } from "./logger";
+import { REDIS_DISCONNECT_TIMEOUT_MS } from "./redis-options";
 
 /**
  * The doorbell: "marketplace M has new feed events". It carries no events
@@ -70,8 +71,8 @@ const parseRing = (message: string): [id: string, origin: string | undefined] =>
 
 /** Across replicas: Redis pub/sub, one channel, a ring per marketplace id. */
 export async function createRedisBus(url: string): Promise<EventBus> {
-  const pub = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  const sub = new Redis(url, { lazyConnect: true });
+  const pub = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS });
+  const sub = new Redis(url, { lazyConnect: true, disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS });
   for (const client of [pub, sub]) client.on("error", (error) => logger.warn("redis error", { error: error.message }));
   await Promise.all([pub.connect(), sub.connect()]);
   await sub.subscribe(CHANNEL, REVOCATIONS);
