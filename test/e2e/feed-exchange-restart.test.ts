@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { startJongodb, type EmbeddedMongo } from "../../src/shared/embedded-mongo";
 import { FeedSubscriptionDocument } from "../generated/graphql";
 import { buildWorld } from "../helpers/exchange";
-import { metric, readWholeFeed, subscribe } from "../helpers/feed-client";
+import { metric, readWholeFeed, subscribe, type FeedSubscriber } from "../helpers/feed-client";
 import { GraphQLClient } from "../helpers/graphql-client";
 import { freePort, runNode, type RunningProcess } from "../helpers/processes";
 
@@ -55,35 +55,46 @@ afterAll(async () => {
   await mongo?.stop();
 });
 
+/** A marketplace with one affiliated seller in stock, through the gateway. */
+async function marketplaceInStock() {
+  const gateway = new GraphQLClient(url, admin);
+  const w = await buildWorld(gateway, 1);
+  const m = w.ids[0]!;
+  await w.affiliate(m);
+  await w.setStock(w.sellerId, 5);
+  return { gateway, w, m, key: w.markets[0]!.apiKey };
+}
+
+/** Kills the exchange under `sub`: it ends with one UPSTREAM_CLOSED error whose resumeAfter is its last event's cursor, returned. */
+async function killExchangeUnder(sub: FeedSubscriber<{ cursor: string }>): Promise<string> {
+  const exchange = processes.find((p) => p.child.spawnargs.some((a) => a.endsWith("exchange/server.js")) && p.child.signalCode === null)!;
+  await exchange.stop("SIGKILL");
+  await sub.waitForEnd();
+  expect(sub.errors).toHaveLength(1);
+  expect(sub.errors[0]!.extensions).toMatchObject({
+    code: "SERVICE_UNAVAILABLE",
+    reason: "UPSTREAM_CLOSED",
+    resumeAfter: sub.events.at(-1)!.cursor,
+  });
+  await sub.close();
+  return sub.errors[0]!.extensions!.resumeAfter as string;
+}
+
 describe("the exchange restarting under a subscription through the gateway", () => {
   it("ends it with the cursor to resume from, never replays it on its own, and resuming misses nothing", async () => {
-    const gateway = new GraphQLClient(url, admin);
-    const w = await buildWorld(gateway, 1);
-    const m = w.ids[0]!;
-    const key = w.markets[0]!.apiKey;
-    await w.affiliate(m);
-    await w.setStock(w.sellerId, 5);
+    const { gateway, w, m, key } = await marketplaceInStock();
     await w.submit(m, 1);
     for (let i = 2; i <= 5; i++) await w.submit(m, i);
 
     const first = subscribe(url, key, FeedSubscriptionDocument, { marketplaceId: m, after: "" });
     await first.waitForEvents(5);
-    const exchange = processes.find((p) => p.child.spawnargs.some((a) => a.endsWith("exchange/server.js")))!;
-    await exchange.stop("SIGKILL");
-    await first.waitForEnd();
+    const resumeAfter = await killExchangeUnder(first);
     // The gateway did not quietly subscribe again (that would send after: "" and replay all five).
     expect(first.events.map((e) => e.price)).toEqual([1, 2, 3, 4, 5]);
-    expect(first.errors).toHaveLength(1);
-    expect(first.errors[0]!.extensions).toMatchObject({
-      code: "SERVICE_UNAVAILABLE",
-      reason: "UPSTREAM_CLOSED",
-      resumeAfter: first.events.at(-1)!.cursor,
-    });
-    await first.close();
 
     await startExchange();
     for (let i = 6; i <= 8; i++) await w.submit(m, i);
-    const resumed = subscribe(url, key, FeedSubscriptionDocument, { marketplaceId: m, after: first.errors[0]!.extensions!.resumeAfter as string });
+    const resumed = subscribe(url, key, FeedSubscriptionDocument, { marketplaceId: m, after: resumeAfter });
     await resumed.waitForEvents(3);
     for (let i = 9; i <= 10; i++) await w.submit(m, i);
     await resumed.waitForEvents(5);
@@ -95,12 +106,7 @@ describe("the exchange restarting under a subscription through the gateway", () 
   });
 
   it("ends a live subscription the gateway takes from the exchange directly the same way", async () => {
-    const gateway = new GraphQLClient(url, admin);
-    const w = await buildWorld(gateway, 1);
-    const m = w.ids[0]!;
-    const key = w.markets[0]!.apiKey;
-    await w.affiliate(m);
-    await w.setStock(w.sellerId, 5);
+    const { gateway, w, m, key } = await marketplaceInStock();
     const direct = () => metric(new URL(url).origin, "offergate_gateway_subscriptions_direct_total");
     const before = await direct();
     const live = subscribe(url, key, FeedSubscriptionDocument, { marketplaceId: m, after: null });
@@ -111,20 +117,11 @@ describe("the exchange restarting under a subscription through the gateway", () 
       if (price > 200) throw new Error("the live subscription received nothing");
     }
     expect(await direct()).toBe(before + 1);
-    const exchange = processes.find((p) => p.child.spawnargs.some((a) => a.endsWith("exchange/server.js")) && p.child.signalCode === null)!;
-    await exchange.stop("SIGKILL");
-    await live.waitForEnd();
-    expect(live.errors).toHaveLength(1);
-    expect(live.errors[0]!.extensions).toMatchObject({
-      code: "SERVICE_UNAVAILABLE",
-      reason: "UPSTREAM_CLOSED",
-      resumeAfter: live.events.at(-1)!.cursor,
-    });
-    await live.close();
+    const resumeAfter = await killExchangeUnder(live);
 
     await startExchange();
     await w.submit(m, 999);
-    const resumed = subscribe(url, key, FeedSubscriptionDocument, { marketplaceId: m, after: live.errors[0]!.extensions!.resumeAfter as string });
+    const resumed = subscribe(url, key, FeedSubscriptionDocument, { marketplaceId: m, after: resumeAfter });
     const log = await readWholeFeed(gateway, m);
     const from = log.findIndex((e) => e.cursor === live.events[0]!.cursor);
     await resumed.waitForEvents(log.length - from - live.events.length);
