@@ -166,6 +166,8 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
       // subscriptions of one principal share the results it makes, written to each client's
       // socket directly (./shared-subscriptions.ts).
       subscribe: async (args) => {
+        // Always through the gateway's own `subscribe` first, even for a stream taken directly below:
+        // some rules run only there (the cost limit, in envelop's onSubscribe: ./limits.ts).
         const result = await graphqlWs.subscribe!(args);
         if (!isAsyncIterable(result)) return result;
         const context = args.contextValue as { params?: ClientOperation; principal?: Principal | null; wire?: ClientWire };
