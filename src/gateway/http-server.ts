@@ -167,7 +167,8 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
       // socket directly (./shared-subscriptions.ts).
       subscribe: async (args) => {
         // Always through the gateway's own `subscribe` first, even for a stream taken directly below:
-        // some rules run only there (the cost limit, in envelop's onSubscribe: ./limits.ts).
+        // every rule runs there (the runtime's onSubscribe above only carries the params): the key,
+        // the rate limit, parsing, validation and the query limits, the cost one included (./limits.ts).
         const result = await graphqlWs.subscribe!(args);
         if (!isAsyncIterable(result)) return result;
         const context = args.contextValue as { params?: ClientOperation; principal?: Principal | null; wire?: ClientWire };

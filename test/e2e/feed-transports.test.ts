@@ -146,6 +146,23 @@ describe.each<[string, NonNullable<StartOptions["subgraphTransport"]>, (open: nu
     expect(refusedLive.errors).toEqual(refusedReplay.errors);
   });
 
+  it("refuses a live subscription over the cost limit before any stream is taken directly", async () => {
+    const w = await buildWorld(og.admin, 1);
+    const m = w.ids[0]!;
+    // A gateway on the same database whose cost limit no subscription passes.
+    const strict = await startTestOffergate({ MONGODB_URI: og.app.mongoUri, ADMIN_API_KEY: og.adminApiKey, MAX_COST: "1" }, { subgraphTransport: transport });
+    try {
+      const direct = () => metric(strict.origin, "offergate_gateway_subscriptions_direct_total");
+      const before = await direct();
+      const sub = subscribe(strict.url, w.markets[0]!.apiKey, FeedSubscriptionDocument, { marketplaceId: m, after: null });
+      await sub.waitForEnd();
+      expect([sub.events, sub.errors.map((e) => e.extensions?.code)]).toEqual([[], ["QUERY_TOO_COMPLEX"]]);
+      expect(await direct()).toBe(before);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it("refuses another marketplace's key and a cursor of another feed with the contract's codes", async () => {
     const w = await buildWorld(og.admin, 2);
     const [m, other] = [w.ids[0]!, w.ids[1]!];
