@@ -47,6 +47,6 @@ export const gatewaySubscriptionsEnded = new Counter({
 
 export const gatewaySubscriptionsDirect = new Counter({
   name: "offergate_gateway_subscriptions_direct_total",
-  help: "Shared live subscriptions that took their results directly from the in-process subgraph answering them alone (embedded mode)",
+  help: "Shared live subscriptions that took their results directly from the subgraph answering them alone (in this process or over a WebSocket of their own)",
   registers: [feedRegistry],
 });
