@@ -1,21 +1,6 @@
 import type { GatewayPlugin } from "@graphql-hive/gateway-runtime";
 import type { GraphQLError } from "graphql";
-import { CLIENT_ERROR_CODES } from "../shared/errors";
-
-/** Codes the GraphQL engine uses for a request the client got wrong. */
-const CLIENT_MISTAKES = new Set(["GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED", "BAD_REQUEST", "PERSISTED_QUERY_NOT_FOUND"]);
-/** Codes the gateway uses when a subgraph could not be reached or answered garbage. */
-const UNREACHABLE = new Set(["DOWNSTREAM_SERVICE_ERROR", "SUBREQUEST_HTTP_ERROR", "TIMEOUT_ERROR", "UPSTREAM_TIMEOUT"]);
-
-/** The contract's code for an error: the client's own mistakes, a dependency down, or masked internals. */
-export function contractCode(code: unknown): string {
-  if (typeof code === "string") {
-    if (CLIENT_ERROR_CODES.has(code)) return code;
-    if (CLIENT_MISTAKES.has(code)) return "BAD_USER_INPUT";
-    if (UNREACHABLE.has(code)) return "SERVICE_UNAVAILABLE";
-  }
-  return "INTERNAL_SERVER_ERROR";
-}
+import { contractCode } from "../shared/error-codes";
 
 type MutableError = GraphQLError & { extensions: Record<string, unknown> };
 

@@ -1,20 +1,9 @@
 import { GraphQLError } from "graphql";
-import { CLIENT_ERROR_CODES } from "../shared/errors";
+import { CLIENT_ERROR_CODES, ENGINE_CLIENT_CODES, UNREACHABLE_CODES } from "../shared/error-codes";
 import { logger } from "../shared/logger";
 
-/** The gateway's own codes for a subgraph request that failed on the way (Hive runtime, Mesh transports). */
-const UNREACHABLE_CODES = new Set(["SUBREQUEST_HTTP_ERROR", "DOWNSTREAM_SERVICE_ERROR", "TIMEOUT_ERROR", "UPSTREAM_TIMEOUT"]);
 /** Network failures of a subgraph request: refused, reset, timed out. */
 const UNREACHABLE = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|UND_ERR|socket hang up|fetch failed|other side closed|TimeoutError|timed out/i;
-/** The engine's codes for a request the client got wrong (yoga, envelop, the Hive runtime). */
-const ENGINE_CLIENT_CODES = new Set([
-  "GRAPHQL_PARSE_FAILED",
-  "GRAPHQL_VALIDATION_FAILED",
-  "BAD_REQUEST",
-  "OPERATION_RESOLUTION_FAILURE",
-  "PERSISTED_QUERY_NOT_FOUND",
-  "PERSISTED_QUERY_NOT_SUPPORTED",
-]);
 /** Extensions that describe our internals (which subgraph, the request sent to it, stacks): never for clients. */
 const INTERNAL_EXTENSIONS = ["request", "response", "serviceName", "subgraph", "stacktrace", "exception", "originalError", "unexpected"];
 

@@ -1,44 +1,8 @@
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import { CLIENT_ERROR_CODES, ENGINE_CLIENT_CODES, type ErrorCode } from "./error-codes";
 import { logger } from "./logger";
 
-/** Every code a client can see (SEMANTICS.md, "Errors"). */
-export type ErrorCode =
-  | "BAD_USER_INPUT"
-  | "NOT_FOUND"
-  | "UNAUTHENTICATED"
-  | "FORBIDDEN"
-  | "ALREADY_EXISTS"
-  | "NOT_AFFILIATED"
-  | "NO_ROUTE"
-  | "OFFER_NOT_ACTIVE"
-  | "FORWARD_CYCLE"
-  | "MAX_DEPTH_EXCEEDED"
-  | "STOCK_GATE_CLOSED"
-  | "VERSION_CONFLICT"
-  | "INSUFFICIENT_STOCK"
-  | "QUERY_TOO_COMPLEX"
-  | "RATE_LIMITED"
-  | "SERVICE_UNAVAILABLE"
-  | "INTERNAL_SERVER_ERROR";
-
-export const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  "BAD_USER_INPUT",
-  "NOT_FOUND",
-  "UNAUTHENTICATED",
-  "FORBIDDEN",
-  "ALREADY_EXISTS",
-  "NOT_AFFILIATED",
-  "NO_ROUTE",
-  "OFFER_NOT_ACTIVE",
-  "FORWARD_CYCLE",
-  "MAX_DEPTH_EXCEEDED",
-  "STOCK_GATE_CLOSED",
-  "VERSION_CONFLICT",
-  "INSUFFICIENT_STOCK",
-  "QUERY_TOO_COMPLEX",
-  "RATE_LIMITED",
-  "SERVICE_UNAVAILABLE",
-]);
+export { CLIENT_ERROR_CODES, type ErrorCode } from "./error-codes";
 
 /** A rule was broken by the caller; `code` is what the client sees in `extensions.code`. */
 export abstract class DomainError extends Error {
@@ -138,10 +102,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   const code = formatted.extensions?.code;
   if (
-    code === "GRAPHQL_VALIDATION_FAILED" ||
-    code === "GRAPHQL_PARSE_FAILED" ||
-    code === "BAD_USER_INPUT" ||
-    code === "BAD_REQUEST" ||
+    (typeof code === "string" && (code === "BAD_USER_INPUT" || ENGINE_CLIENT_CODES.has(code))) ||
     (original as { name?: string })?.name === "ArgumentValidationError"
   ) {
     return {
