@@ -58,7 +58,7 @@ export function startProcess(name: string, command: string, args: string[], env:
   });
   let out = "";
   // BENCH_CHILD_LOG=<prefix>: also appends what each child prints to <prefix>-<name>.log, each chunk
-  // after a line "@<CLOCK_MONOTONIC ms>" (the clock of bench/experiments/feed-trace), to be read after.
+  // after a line "@<CLOCK_MONOTONIC ms>" (a monotonic clock shared with traced processes), to be read after.
   const log = process.env.BENCH_CHILD_LOG ? `${process.env.BENCH_CHILD_LOG}-${name.replace(/\W/g, "_")}.log` : undefined;
   const keep = (d: Buffer) => {
     if (log) appendFileSync(log, `@${Number(process.hrtime.bigint() / 1000n) / 1000}\n${d.toString()}`);

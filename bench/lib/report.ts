@@ -8,8 +8,7 @@ const HEADER = `# Benchmarks
 
 Measured by \`npm run bench\` (or one workload: \`npm run bench:graph\`,
 \`bench:db\`, \`bench:mutations\`, \`bench:feed\`). Each section below is
-rewritten by the script named in it, with the command and the machine; the
-notes outside the generated sections are written by hand.
+rewritten by the script named in it, with the command and the machine.
 `;
 
 /** A markdown table; numbers are printed as given. */

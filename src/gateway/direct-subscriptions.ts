@@ -35,8 +35,7 @@ const REMEMBERED = 1_000;
  * the subgraph's formatting of errors, the gateway's masking, the contract's
  * codes, and, if the subgraph's stream breaks, the same UPSTREAM_CLOSED
  * interruption with the cursor to resume from. For 100 events that is
- * several milliseconds less between an event and its writes
- * (docs/benchmarks.md, items 30 and 31).
+ * several milliseconds less between an event and its writes.
  */
 export function directSubscriptions(subgraphs: DirectSubgraph[]): DirectSubscribe {
   const answering = new Map<string, { subgraph: DirectSubgraph; document: DocumentNode } | null>();

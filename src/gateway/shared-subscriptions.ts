@@ -189,7 +189,7 @@ interface ResultStream {
  * two results. One change of stock makes events for many feeds at once;
  * their results are made in one pass and then written in one run, which
  * measured faster to the last subscriber than writes strewn among the
- * making of the results (docs/benchmarks.md, item 22).
+ * making of the results.
  */
 export class SharedResults {
   private readonly streams = new Map<string, ResultStream>();
