@@ -1,5 +1,6 @@
 import type { Connection } from "mongoose";
 import type { EventBus } from "../shared/bus";
+import { logger } from "../shared/logger";
 import { ensureIndexes, pingMongo } from "../shared/mongo";
 import type { Principal } from "../shared/principal";
 import type { SubgraphServerOptions } from "../shared/subgraph-server";
@@ -72,7 +73,7 @@ export async function createExchangeSubgraph(
   const feed = new FeedService(offers, new FeedRepository(feedModels), deps.bus, directory, { pollMs: deps.feedPollMs });
   const reconciler = new OfferReconciler(offers, stock, routes, settings);
   const forwarding = new ForwardingService(offers, routes, settings, stock, reconciler, directory, deps.maxForwardDepth);
-  const propagation = new OfferPropagation(reconciler, forwarding, feed);
+  const propagation = new OfferPropagation(reconciler, forwarding, feed, { offers, stock, routes, settings });
   const services: ExchangeServices = {
     offers: new OfferService(offers, affiliations, settings, reconciler, forwarding, propagation, directory),
     stock: new StockService(stock, offers, propagation, directory),
@@ -82,9 +83,16 @@ export async function createExchangeSubgraph(
     feed,
   };
 
-  // Events a crash left in outboxes reach their feeds now, and a sweep keeps watch.
+  // Changes a crash left half-propagated are settled now, events left in outboxes reach their
+  // feeds, and sweeps keep watch. A failure here is retried by the sweep rather than refusing to start.
+  await propagation.sweep().catch((error: unknown) => logger.warn("start-up settle sweep failed", { error: String(error) }));
   await feed.sweep();
-  const stopSweeper = feed.startSweeper(deps.feedSweepIntervalMs);
+  const stopSettleSweeper = propagation.startSweeper(deps.feedSweepIntervalMs);
+  const stopFeedSweeper = feed.startSweeper(deps.feedSweepIntervalMs);
+  const stopSweeper = () => {
+    stopSettleSweeper();
+    stopFeedSweeper();
+  };
 
   return {
     name: "exchange",

@@ -43,23 +43,26 @@ export class FeedService {
    * clears the outboxes. Safe to run twice or concurrently: an event is
    * appended once. Given the same offer twice, its latest record (highest `rev`) is
    * the one read: its outbox holds every event of the earlier one not yet
-   * flushed.
+   * flushed. `settled`: the caller has also caught up everything downstream
+   * of these records, so their settle intents close with the bookkeeping
+   * write (each only if its offer is still at the record's `rev`).
    */
-  async flush(records: Iterable<OfferRecord>): Promise<void> {
+  async flush(records: Iterable<OfferRecord>, options: { settled?: boolean } = {}): Promise<void> {
     const latest = new Map<string, OfferRecord>();
     for (const r of records) {
       const seen = latest.get(r._id);
       if (!seen || r.rev >= seen.rev) latest.set(r._id, r);
     }
     const appends: FeedAppend[] = [];
-    const flushed: { offerId: string; eventNo: number }[] = [];
+    const flushed: { offerId: string; eventNo: number; rev?: number }[] = [];
     for (const r of latest.values()) {
       const events = pendingEvents(r);
+      const rev = options.settled && r.settleAt ? { rev: r.rev } : {};
       if (events.length > 0) {
         for (const event of events) appends.push({ marketplaceId: r.marketplaceId, offerId: r._id, event });
-        flushed.push({ offerId: r._id, eventNo: events.at(-1)!.eventNo });
-      } else if (r.hasPending) {
-        flushed.push({ offerId: r._id, eventNo: r.eventCount });
+        flushed.push({ offerId: r._id, eventNo: events.at(-1)!.eventNo, ...rev });
+      } else if (r.hasPending || "rev" in rev) {
+        flushed.push({ offerId: r._id, eventNo: r.eventCount, ...rev });
       }
     }
     const appended = await this.feed.appendAll(appends);

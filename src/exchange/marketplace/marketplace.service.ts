@@ -1,6 +1,7 @@
 import { requireAdminOr } from "../../shared/auth";
 import type { Principal } from "../../shared/principal";
 import type { EntityDirectory } from "../directory/entity-directory";
+import { newIntent } from "../offer/intent";
 import type { OfferPropagation } from "../offer/offer.propagation";
 import type { OfferRepository } from "../offer/offer.repository";
 import type { MarketplaceSettings, SettingsRepository } from "./settings.repository";
@@ -29,13 +30,12 @@ export class MarketplaceService {
     const set: Partial<Pick<MarketplaceSettings, "requireStockToForward" | "autoApprove">> = {};
     if (input.requireStockToForward != null) set.requireStockToForward = input.requireStockToForward;
     if (input.autoApprove != null) set.autoApprove = input.autoApprove;
-    const { before, after } = await this.settings.update(marketplaceId, set);
-    if (before.requireStockToForward !== after.requireStockToForward) {
-      const forwarded = await this.offers.forwardedBy(marketplaceId);
-      await this.propagation.settle(
-        forwarded.map((o) => o._id),
-        { records: forwarded, autoForwardCandidates: after.requireStockToForward ? undefined : () => this.offers.activeAt(marketplaceId) },
-      );
+    // A change of the gate and the intent to re-evaluate what it decides are one atomic write.
+    const intent = set.requireStockToForward !== undefined ? newIntent() : undefined;
+    const { before, after } = await this.settings.update(marketplaceId, set, intent);
+    if (intent) {
+      const changed = before.requireStockToForward !== after.requireStockToForward;
+      await this.propagation.settleGate(marketplaceId, after.requireStockToForward, changed, intent);
     }
     return after;
   }

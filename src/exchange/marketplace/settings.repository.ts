@@ -1,3 +1,4 @@
+import type { SettleIntent } from "../offer/intent";
 import { DEFAULT_SETTINGS, type SettingsModel, type SettingsRecord } from "./settings.model";
 
 export interface MarketplaceSettings {
@@ -35,17 +36,19 @@ export class SettingsRepository {
 
   /**
    * Writes only the given settings, atomically (two concurrent changes of
-   * different settings both hold); returns the settings before and after.
+   * different settings both hold), with `intent` when given; returns the
+   * settings before and after.
    */
   async update(
     id: string,
     set: Partial<Pick<MarketplaceSettings, "requireStockToForward" | "autoApprove">>,
+    intent?: SettleIntent,
   ): Promise<{ before: MarketplaceSettings; after: MarketplaceSettings }> {
     const onInsert = Object.fromEntries(Object.entries(DEFAULT_SETTINGS).filter(([k]) => !(k in set)));
     const prior = await this.model
       .findOneAndUpdate(
         { _id: id },
-        { $set: { ...set, updatedAt: new Date() }, $setOnInsert: onInsert },
+        { $set: { ...set, updatedAt: new Date(), ...(intent ? { intent } : {}) }, $setOnInsert: onInsert },
         { upsert: true, returnDocument: "before" },
       )
       .lean<SettingsRecord>();
@@ -55,5 +58,21 @@ export class SettingsRepository {
       autoApprove: prior?.autoApprove ?? DEFAULT_SETTINGS.autoApprove,
     };
     return { before, after: { ...before, ...set } };
+  }
+
+  /** Clears the marketplace's intent, unless a later change has set another since. */
+  async clearIntent(id: string, intent: SettleIntent): Promise<void> {
+    await this.model.updateOne({ _id: id, "intent.id": intent.id }, { $unset: { intent: 1 } });
+  }
+
+  /** Marketplaces whose intent was set at or before `cutoff`: gate changes whose offers may not have been re-evaluated. */
+  async withIntent(cutoff: Date, limit: number): Promise<(MarketplaceSettings & { intent: SettleIntent })[]> {
+    const rows = await this.model.find({ "intent.at": { $lte: cutoff } }).limit(limit).lean<SettingsRecord[]>();
+    return rows.map((r) => ({
+      marketplaceId: r._id,
+      requireStockToForward: r.requireStockToForward,
+      autoApprove: r.autoApprove,
+      intent: r.intent!,
+    }));
   }
 }

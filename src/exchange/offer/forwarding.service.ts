@@ -115,7 +115,9 @@ export class ForwardingService {
     const initial = await this.reconciler.initial(draft);
     if (!(await this.offers.insert(initial))) {
       const [existing] = await this.offers.findByKeys([draft.key]);
-      return existing!;
+      // Its creator's intent (its evaluation after the insert) is not this caller's to close.
+      const { settleAt: _theirs, ...rest } = existing!;
+      return rest;
     }
     // Facts read before the insert may have moved since; a writer that moved
     // them could not yet see this offer, so evaluate it once more now.

@@ -64,6 +64,14 @@ export interface OfferRecord {
   flushedThrough: number;
   /** True while some event may still wait for the feed: what the sweeper looks for. */
   hasPending: boolean;
+  /**
+   * Set, in the same write, when what the offer shows changes or it is new:
+   * the offers forwarded from it, and its own auto-forwarding, may not have
+   * caught up yet. Cleared, on the same `rev`, once they have (see
+   * OfferPropagation.settle); one left behind by a crash is what the sweep
+   * settles.
+   */
+  settleAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -104,6 +112,7 @@ const offerSchema = new Schema<OfferRecord>(
     outbox: { type: [outboxSchema], default: [] },
     flushedThrough: { type: Number, required: true },
     hasPending: { type: Boolean, required: true },
+    settleAt: { type: Date, required: false },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
@@ -119,6 +128,7 @@ offerSchema.index({ viaId: 1, productId: 1 });
 offerSchema.index({ viaId: 1, marketplaceId: 1 });
 offerSchema.index({ productId: 1, _id: 1 });
 offerSchema.index({ hasPending: 1 });
+offerSchema.index({ settleAt: 1 }, { sparse: true });
 
 export type OfferModel = Model<OfferRecord>;
 

@@ -161,6 +161,9 @@ export class OfferReconciler {
     set.outbox = [...waiting, ...events];
     set.hasPending = set.outbox.length > 0;
     if (changed) set.updatedAt = now;
+    // What this offer shows feeds the offers forwarded from it: the intent to catch them up is
+    // durable with the change (an older one still waiting is kept: it is swept first).
+    if (changed && !current.settleAt) set.settleAt = now;
     const inc: OfferWrite["inc"] = {};
     if (changed) inc.version = 1;
     if (events.length > 0) inc.eventCount = events.length;
@@ -180,7 +183,8 @@ export class OfferReconciler {
     const after = this.visibleUnder(record, facts);
     const type = feedEventFor(null, after);
     const outbox = type ? [eventOf(type, after, record.createdAt)] : [];
-    return { ...record, ...after, eventCount: outbox.length, outbox, hasPending: outbox.length > 0 };
+    // A new offer is evaluated again once inserted (facts may move meanwhile) and may be auto-forwarded: both wait on this.
+    return { ...record, ...after, eventCount: outbox.length, outbox, hasPending: outbox.length > 0, settleAt: record.createdAt };
   }
 
   /**

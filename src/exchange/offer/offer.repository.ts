@@ -131,24 +131,39 @@ export class OfferRepository {
    * in one bulk write (and a second only when some offer moved on meanwhile),
    * one update per distinct `eventNo`. Touches neither `rev` nor the outbox,
    * so it never races an evaluation's write: an offer that got a new event
-   * since keeps `hasPending`.
+   * since keeps `hasPending`. An entry with a `rev` also closes the offer's
+   * settle intent (`settleAt`), only while the offer is still at that `rev`:
+   * a write since then carries an intent of its own, which must stay.
    */
-  async markFlushed(flushed: readonly { offerId: string; eventNo: number }[]): Promise<void> {
+  async markFlushed(flushed: readonly { offerId: string; eventNo: number; rev?: number }[]): Promise<void> {
     if (flushed.length === 0) return;
-    const groups = [...groupBy(flushed, (f) => f.eventNo).values()];
+    const groups = [...groupBy(flushed, (f) => `${f.eventNo}:${f.rev === undefined ? "" : "settled"}`).values()];
     const ids = (same: typeof flushed) => ({ $in: same.map((f) => f.offerId) });
     const done = await this.collection.bulkWrite(
-      groups.map((same): mongo.AnyBulkWriteOperation<OfferRecord> => ({
-        updateMany: {
-          filter: { _id: ids(same), eventCount: same[0]!.eventNo },
-          update: { $set: { flushedThrough: same[0]!.eventNo, hasPending: false } },
-        },
-      })),
+      groups.map((same): mongo.AnyBulkWriteOperation<OfferRecord> => {
+        const eventNo = same[0]!.eventNo;
+        if (same[0]!.rev === undefined) {
+          return {
+            updateMany: {
+              filter: { _id: ids(same), eventCount: eventNo },
+              update: { $set: { flushedThrough: eventNo, hasPending: false } },
+            },
+          };
+        }
+        const byRev = [...groupBy(same, (f) => f.rev!).values()].map((at) => ({ _id: ids(at), rev: at[0]!.rev! }));
+        return {
+          updateMany: {
+            filter: { eventCount: eventNo, ...(byRev.length === 1 ? byRev[0]! : { $or: byRev }) },
+            update: { $set: { flushedThrough: eventNo, hasPending: false }, $unset: { settleAt: 1 } },
+          },
+        };
+      }),
       { ordered: false },
     );
     if (done.matchedCount === flushed.length) return;
+    const byEventNo = [...groupBy(flushed, (f) => f.eventNo).values()];
     await this.collection.bulkWrite(
-      groups.map((same): mongo.AnyBulkWriteOperation<OfferRecord> => ({
+      byEventNo.map((same): mongo.AnyBulkWriteOperation<OfferRecord> => ({
         updateMany: {
           filter: { _id: ids(same), flushedThrough: { $lt: same[0]!.eventNo } },
           update: { $set: { flushedThrough: same[0]!.eventNo } },
@@ -156,6 +171,18 @@ export class OfferRepository {
       })),
       { ordered: false },
     );
+  }
+
+  /**
+   * Offers whose settle intent was set at or before `cutoff`, after `afterId`
+   * in id order: changes whose downstream a crash may have left behind.
+   */
+  async withSettleIntent(cutoff: Date, afterId: string, limit: number): Promise<OfferRecord[]> {
+    return this.model
+      .find({ settleAt: { $lte: cutoff }, _id: { $gt: afterId } })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .lean<OfferRecord[]>();
   }
 
   async page(filter: OfferFilter, page: Page): Promise<{ rows: OfferRecord[]; total: number }> {

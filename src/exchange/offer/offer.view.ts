@@ -1,7 +1,7 @@
 import type { OfferRecord } from "./offer.model";
 
 /** An offer as the API reads it: the stored record without its internals. */
-export type OfferView = Omit<OfferRecord, "_id" | "key" | "rev" | "eventCount" | "outbox" | "flushedThrough" | "hasPending" | "writeToken"
+export type OfferView = Omit<OfferRecord, "_id" | "key" | "rev" | "eventCount" | "outbox" | "flushedThrough" | "hasPending" | "writeToken" | "settleAt"
 > & { id: string };
 
 export const toOfferView = (r: OfferRecord): OfferView => ({

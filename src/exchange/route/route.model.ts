@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from "mongoose";
+import { intentSchema, type SettleIntent } from "../offer/intent";
 import type { QuantityPolicy } from "../rules/types";
 
 export interface RouteRecord {
@@ -10,6 +11,8 @@ export interface RouteRecord {
   quantityPolicy: QuantityPolicy;
   createdAt: Date;
   updatedAt: Date;
+  /** Set with every change of the route, cleared once the offers over it are re-evaluated. */
+  intent?: SettleIntent;
 }
 
 const routeSchema = new Schema<RouteRecord>(
@@ -22,11 +25,13 @@ const routeSchema = new Schema<RouteRecord>(
     quantityPolicy: { type: String, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
+    intent: { type: intentSchema, required: false },
   },
   { versionKey: false },
 );
 routeSchema.index({ fromId: 1, createdAt: 1 });
 routeSchema.index({ toId: 1, createdAt: 1 });
+routeSchema.index({ "intent.at": 1 }, { sparse: true });
 
 export type RouteModel = Model<RouteRecord>;
 

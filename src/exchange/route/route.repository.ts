@@ -1,4 +1,5 @@
 import { isDuplicateKey } from "../../shared/mongo";
+import { newIntent, type SettleIntent } from "../offer/intent";
 import type { QuantityPolicy } from "../rules/types";
 import { routeKey, type RouteModel, type RouteRecord } from "./route.model";
 
@@ -35,10 +36,10 @@ export class RouteRepository {
     return new Map(rows.map((r) => [r._id, toRoute(r)]));
   }
 
-  /** Creates the route, or returns null when it already exists (the caller then updates it). */
-  async create(route: Omit<Route, "createdAt">): Promise<Route | null> {
+  /** Creates the route (with `intent` when it has work to do: an auto-forward route), or returns null when it already exists (the caller then updates it). */
+  async create(route: Omit<Route, "createdAt">, intent?: SettleIntent): Promise<Route | null> {
     const now = new Date();
-    const record: RouteRecord = { _id: routeKey(route.fromId, route.toId), ...route, createdAt: now, updatedAt: now };
+    const record: RouteRecord = { _id: routeKey(route.fromId, route.toId), ...route, createdAt: now, updatedAt: now, ...(intent ? { intent } : {}) };
     try {
       await this.model.create(record);
       return toRoute(record);
@@ -53,11 +54,12 @@ export class RouteRepository {
     fromId: string,
     toId: string,
     set: Partial<Pick<Route, "active" | "autoForward" | "quantityPolicy">>,
+    intent: SettleIntent = newIntent(),
   ): Promise<{ route: Route; changed: boolean } | null> {
     const _id = routeKey(fromId, toId);
     const differs = Object.entries(set).map(([k, v]) => ({ [k]: { $ne: v } }));
     const row = await this.model
-      .findOneAndUpdate({ _id, $or: differs }, { $set: { ...set, updatedAt: new Date() } }, { returnDocument: "after" })
+      .findOneAndUpdate({ _id, $or: differs }, { $set: { ...set, updatedAt: new Date(), intent } }, { returnDocument: "after" })
       .lean<RouteRecord>();
     if (row) return { route: toRoute(row), changed: true };
     const current = await this.get(fromId, toId);
@@ -80,5 +82,16 @@ export class RouteRepository {
       .find({ fromId: { $in: fromIds }, active: true, autoForward: true })
       .lean<RouteRecord[]>();
     return rows.map(toRoute);
+  }
+
+  /** Clears the route's intent, unless a later change has set another since. */
+  async clearIntent(fromId: string, toId: string, intent: SettleIntent): Promise<void> {
+    await this.model.updateOne({ _id: routeKey(fromId, toId), "intent.id": intent.id }, { $unset: { intent: 1 } });
+  }
+
+  /** Routes whose intent was set at or before `cutoff`: changes whose offers may not have been re-evaluated. */
+  async withIntent(cutoff: Date, limit: number): Promise<(Route & { intent: SettleIntent })[]> {
+    const rows = await this.model.find({ "intent.at": { $lte: cutoff } }).limit(limit).lean<RouteRecord[]>();
+    return rows.map((r) => ({ ...toRoute(r), intent: r.intent! }));
   }
 }

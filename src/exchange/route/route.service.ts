@@ -2,6 +2,7 @@ import { requireAdminOr } from "../../shared/auth";
 import { BadUserInputError, NotFoundError } from "../../shared/errors";
 import type { Principal } from "../../shared/principal";
 import type { EntityDirectory } from "../directory/entity-directory";
+import { newIntent, type SettleIntent } from "../offer/intent";
 import type { OfferPropagation } from "../offer/offer.propagation";
 import type { OfferRepository } from "../offer/offer.repository";
 import type { QuantityPolicy } from "../rules/types";
@@ -34,33 +35,33 @@ export class RouteService {
       autoForward: input.autoForward ?? false,
       quantityPolicy: input.quantityPolicy ?? ("SELLER_GATED" as const),
     };
-    const created = await this.routes.create({ fromId, toId, ...wanted });
+    // The change and the intent to re-evaluate the offers over the route are one atomic write.
+    const intent = newIntent();
+    // A new route has no offers over it yet: only an auto-forward one has work to do.
+    const created = await this.routes.create({ fromId, toId, ...wanted }, wanted.autoForward ? intent : undefined);
     if (created) {
-      if (created.autoForward) await this.settleRoute(fromId, toId, true);
+      if (created.autoForward) await this.settleRoute(fromId, toId, true, intent);
       return created;
     }
-    const updated = await this.routes.update(fromId, toId, wanted);
+    const updated = await this.routes.update(fromId, toId, wanted, intent);
     if (!updated) throw new NotFoundError("route", `${fromId}→${toId}`);
-    if (updated.changed) await this.settleRoute(fromId, toId, updated.route.autoForward);
+    if (updated.changed) await this.settleRoute(fromId, toId, updated.route.autoForward, intent);
     return updated.route;
   }
 
   /** Closes the route: the offers forwarded over it become ROUTE_CLOSED. */
   async close(principal: Principal | null, fromId: string, toId: string): Promise<Route> {
     await this.authorize(principal, fromId, toId);
-    const updated = await this.routes.update(fromId, toId, { active: false });
+    const intent = newIntent();
+    const updated = await this.routes.update(fromId, toId, { active: false }, intent);
     if (!updated) throw new NotFoundError("route", `${fromId}→${toId}`);
-    if (updated.changed) await this.settleRoute(fromId, toId, false);
+    if (updated.changed) await this.settleRoute(fromId, toId, false, intent);
     return updated.route;
   }
 
-  /** Re-evaluates the offers forwarded over the route, and forwards over it what now qualifies. */
-  private async settleRoute(fromId: string, toId: string, autoForward: boolean): Promise<void> {
-    const overRoute = await this.offers.forwardedBy(fromId, toId);
-    await this.propagation.settle(
-      overRoute.map((o) => o._id),
-      { records: overRoute, ...(autoForward ? { autoForwardCandidates: () => this.offers.activeAt(fromId), autoForwardOnlyTo: toId } : {}) },
-    );
+  /** Re-evaluates the offers forwarded over the route, and forwards over it what now qualifies; closes `intent`. */
+  private async settleRoute(fromId: string, toId: string, autoForward: boolean, intent: SettleIntent): Promise<void> {
+    await this.propagation.settleRoute(fromId, toId, autoForward, intent);
   }
 
   listFrom(ids: readonly string[]): Promise<Route[]> {

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from "mongoose";
+import { intentSchema, type SettleIntent } from "../offer/intent";
 
 export interface StockRecord {
   _id: string; // `${ownerId}:${productId}`
@@ -7,6 +8,8 @@ export interface StockRecord {
   quantity: number;
   version: number;
   updatedAt: Date;
+  /** Set with every change of the level, cleared once the offers that read it are re-evaluated. */
+  intent?: SettleIntent;
 }
 
 const stockSchema = new Schema<StockRecord>(
@@ -17,9 +20,12 @@ const stockSchema = new Schema<StockRecord>(
     quantity: { type: Number, required: true, min: 0 },
     version: { type: Number, required: true },
     updatedAt: { type: Date, required: true },
+    intent: { type: intentSchema, required: false },
   },
   { versionKey: false },
 );
+
+stockSchema.index({ "intent.at": 1 }, { sparse: true });
 
 export type StockModel = Model<StockRecord>;
 

@@ -1,4 +1,5 @@
 import { isDuplicateKey } from "../../shared/mongo";
+import { newIntent, type SettleIntent } from "../offer/intent";
 import { stockKey, type StockModel, type StockRecord } from "./stock.model";
 
 export interface StockLevel {
@@ -53,12 +54,13 @@ export class StockRepository {
     productId: string,
     quantity: number,
     version?: number | null,
+    intent: SettleIntent = newIntent(),
   ): Promise<{ before: StockLevel; after: StockLevel } | null> {
     const updatedAt = new Date();
     const row = await this.model
       .findOneAndUpdate(
         { _id: stockKey(ownerId, productId), quantity: { $ne: quantity }, ...(version != null ? { version } : {}) },
-        { $set: { quantity, updatedAt }, $inc: { version: 1 } },
+        { $set: { quantity, updatedAt, intent }, $inc: { version: 1 } },
         { returnDocument: "before" },
       )
       .lean<StockRecord>();
@@ -68,12 +70,18 @@ export class StockRepository {
   }
 
   /** Sets the quantity if the level is still at `version`; false when it has moved on. */
-  async compareAndSet(ownerId: string, productId: string, quantity: number, version: number): Promise<StockLevel | null> {
+  async compareAndSet(
+    ownerId: string,
+    productId: string,
+    quantity: number,
+    version: number,
+    intent: SettleIntent = newIntent(),
+  ): Promise<StockLevel | null> {
     const _id = stockKey(ownerId, productId);
     const updatedAt = new Date();
     if (version === 0) {
       try {
-        const record = { _id, ownerId, productId, quantity, version: 1, updatedAt };
+        const record = { _id, ownerId, productId, quantity, version: 1, updatedAt, intent };
         await this.model.create(record);
         return toLevel(record);
       } catch (error) {
@@ -82,7 +90,7 @@ export class StockRepository {
       }
     }
     const row = await this.model
-      .findOneAndUpdate({ _id, version }, { $set: { quantity, updatedAt }, $inc: { version: 1 } }, { returnDocument: "after" })
+      .findOneAndUpdate({ _id, version }, { $set: { quantity, updatedAt, intent }, $inc: { version: 1 } }, { returnDocument: "after" })
       .lean<StockRecord>();
     return row ? toLevel(row) : null;
   }
@@ -91,9 +99,15 @@ export class StockRepository {
    * Adds `delta` atomically, keeping the level within 0..`max`: "below" or
    * "above" when the result would leave that range (nothing changes then).
    */
-  async adjust(ownerId: string, productId: string, delta: number, max: number): Promise<StockLevel | "below" | "above"> {
+  async adjust(
+    ownerId: string,
+    productId: string,
+    delta: number,
+    max: number,
+    intent: SettleIntent = newIntent(),
+  ): Promise<StockLevel | "below" | "above"> {
     const _id = stockKey(ownerId, productId);
-    const update = { $inc: { quantity: delta, version: 1 }, $set: { updatedAt: new Date() } };
+    const update = { $inc: { quantity: delta, version: 1 }, $set: { updatedAt: new Date(), intent } };
     if (delta < 0) {
       const row = await this.model
         .findOneAndUpdate({ _id, quantity: { $gte: -delta } }, update, { returnDocument: "after" })
@@ -109,12 +123,23 @@ export class StockRepository {
       // No level within range: either none yet (create it) or one too high to take `delta`.
       if (await this.model.exists({ _id })) return "above";
       try {
-        const record = { _id, ownerId, productId, quantity: delta, version: 1, updatedAt: new Date() };
+        const record = { _id, ownerId, productId, quantity: delta, version: 1, updatedAt: new Date(), intent };
         await this.model.create(record);
         return toLevel(record);
       } catch (error) {
         if (!isDuplicateKey(error)) throw error; // a concurrent first write: add to it instead
       }
     }
+  }
+
+  /** Clears the level's intent, unless a later change has set another since. */
+  async clearIntent(ownerId: string, productId: string, intent: SettleIntent): Promise<void> {
+    await this.model.updateOne({ _id: stockKey(ownerId, productId), "intent.id": intent.id }, { $unset: { intent: 1 } });
+  }
+
+  /** Levels whose intent was set at or before `cutoff`: changes whose offers may not have been re-evaluated. */
+  async withIntent(cutoff: Date, limit: number): Promise<(StockLevel & { intent: SettleIntent })[]> {
+    const rows = await this.model.find({ "intent.at": { $lte: cutoff } }).limit(limit).lean<StockRecord[]>();
+    return rows.map((r) => ({ ...toLevel(r), intent: r.intent! }));
   }
 }

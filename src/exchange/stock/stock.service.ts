@@ -2,6 +2,7 @@ import { requireAdminOr } from "../../shared/auth";
 import { BadUserInputError, InsufficientStockError, VersionConflictError } from "../../shared/errors";
 import type { Principal } from "../../shared/principal";
 import type { EntityDirectory } from "../directory/entity-directory";
+import { newIntent, type SettleIntent } from "../offer/intent";
 import type { OfferPropagation } from "../offer/offer.propagation";
 import type { OfferRepository } from "../offer/offer.repository";
 import type { StockLevel, StockRepository } from "./stock.repository";
@@ -39,10 +40,12 @@ export class StockService {
       throw new BadUserInputError('"quantity" must be an integer ≥ 0', { field: "quantity" });
     }
     for (;;) {
+      // The change and the intent to re-evaluate what reads it are one atomic write.
+      const intent = newIntent();
       // One write when the level exists and changes, as it mostly does; otherwise read it to tell why not.
-      const changed = await this.stock.setIfChanged(ownerId, productId, quantity, expectedVersion);
+      const changed = await this.stock.setIfChanged(ownerId, productId, quantity, expectedVersion, intent);
       if (changed) {
-        await this.afterChange(ownerId, productId, changed.before.quantity, changed.after.quantity);
+        await this.afterChange(ownerId, productId, changed.before.quantity, changed.after.quantity, intent);
         return changed.after;
       }
       const current = await this.stock.get(ownerId, productId);
@@ -54,9 +57,9 @@ export class StockService {
       }
       if (current.quantity === quantity) return current;
       if (current.version !== 0) continue; // moved on between the write and the read: try again
-      const created = await this.stock.compareAndSet(ownerId, productId, quantity, 0);
+      const created = await this.stock.compareAndSet(ownerId, productId, quantity, 0, intent);
       if (!created) continue; // a concurrent first write: decide again on its level
-      await this.afterChange(ownerId, productId, 0, created.quantity);
+      await this.afterChange(ownerId, productId, 0, created.quantity, intent);
       return created;
     }
   }
@@ -67,14 +70,15 @@ export class StockService {
     await this.authorize(principal, ownerId, productId);
     if (!Number.isInteger(delta)) throw new BadUserInputError('"delta" must be an integer', { field: "delta" });
     if (delta === 0) return this.stock.get(ownerId, productId);
-    const updated = await this.stock.adjust(ownerId, productId, delta, MAX_QUANTITY);
+    const intent = newIntent();
+    const updated = await this.stock.adjust(ownerId, productId, delta, MAX_QUANTITY, intent);
     if (updated === "below") {
       throw new InsufficientStockError(`Adjusting by ${delta} would make the stock negative`, { delta });
     }
     if (updated === "above") {
       throw new BadUserInputError("The stock level would exceed the largest quantity", { field: "delta" });
     }
-    await this.afterChange(ownerId, productId, updated.quantity - delta, updated.quantity);
+    await this.afterChange(ownerId, productId, updated.quantity - delta, updated.quantity, intent);
     return updated;
   }
 
@@ -82,14 +86,10 @@ export class StockService {
    * Re-evaluates every offer that reads this level (direct offers of a
    * seller, offers forwarded by a marketplace) and what is downstream of
    * them; when a marketplace's stock arrives, its offers of the product may
-   * now pass the gate of its auto-forward routes.
+   * now pass the gate of its auto-forward routes. Closes `intent`, written
+   * with the change.
    */
-  private async afterChange(ownerId: string, productId: string, before: number, after: number): Promise<void> {
-    const affected = await this.offers.dependingOnStock(ownerId, productId);
-    const arrived = before === 0 && after > 0;
-    await this.propagation.settle(
-      affected.map((o) => o._id),
-      { records: affected, autoForwardCandidates: arrived ? () => this.offers.activeAt(ownerId, productId) : undefined },
-    );
+  private async afterChange(ownerId: string, productId: string, before: number, after: number, intent: SettleIntent): Promise<void> {
+    await this.propagation.settleStock(ownerId, productId, before === 0 && after > 0, intent);
   }
 }
