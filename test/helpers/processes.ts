@@ -28,11 +28,15 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs `node dist/<script>` with exactly the environment given (plus PATH). */
-export function runNode(script: string, env: Record<string, string>): RunningProcess {
+/**
+ * Runs `node dist/<script>` with exactly the environment given (plus PATH).
+ * `detached`: in a process group of its own, so `process.kill(-pid)` reaches it and all it started.
+ */
+export function runNode(script: string, env: Record<string, string>, options: { detached?: boolean } = {}): RunningProcess {
   const child = spawn(process.execPath, [join(DIST, script)], {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached ?? false,
   });
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
