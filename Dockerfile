@@ -2,20 +2,20 @@
 # One image for every part of offergate; the command picks the part
 # (dist/main.js: all in one; dist/<accounts|catalog|exchange|gateway>/server.js).
 
-FROM node:20.20-bookworm-slim AS build
+FROM node:22.23-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
 
-FROM node:20.20-bookworm-slim AS deps
+FROM node:22.23-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Production dependencies only; the embedded database binary stays (it is a regular dependency) but is never started when MONGODB_URI is set.
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
-FROM node:20.20-bookworm-slim
+FROM node:22.23-bookworm-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=4000
