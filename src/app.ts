@@ -122,6 +122,8 @@ export async function startOffergate(config: Config, options: StartOptions = {})
         ),
         ready: async () => (await Promise.all([...connections.map((c) => pingMongo(c)), bus!.ping()])).every(Boolean),
         ...serverLimits(config),
+        sessions: edge.liveSessions,
+        authenticate,
       },
       config.port,
       config.host,

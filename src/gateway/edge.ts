@@ -1,6 +1,7 @@
 import type { Config } from "../shared/config";
 import type { GatewayOptions } from "./gateway";
 import type { GatewayServerOptions } from "./http-server";
+import { LiveSessions } from "./live-sessions";
 import { createLocalRateLimiter, createRedisRateLimiter, type RateLimiter } from "./rate-limit";
 
 /**
@@ -16,6 +17,8 @@ export function edgeOptions(
   "queryLimits" | "maxBatch" | "fieldSuggestions" | "trustProxy" | "entityCacheSize" | "introspection" | "logLevel" | "subscriptions"
 > & {
   rateLimiter: RateLimiter;
+  /** Shared by the gateway (SSE) and its server (WebSockets): pass it to both. */
+  liveSessions: LiveSessions;
 } {
   const { limits } = config;
   return {
@@ -27,6 +30,11 @@ export function edgeOptions(
     fieldSuggestions: config.fieldSuggestions,
     trustProxy: config.trustProxy,
     entityCacheSize: config.entityCacheSize,
+    liveSessions: new LiveSessions({
+      maxSocketsPerAddress: limits.maxSocketsPerAddress,
+      maxSubscriptionsPerSocket: limits.maxSubscriptionsPerSocket,
+      maxSubscriptionsPerKey: limits.maxSubscriptionsPerKey,
+    }),
     rateLimiter: config.redisUrl
       ? createRedisRateLimiter(config.redisUrl, limits.ratePerMinute)
       : createLocalRateLimiter(limits.ratePerMinute),
@@ -34,6 +42,15 @@ export function edgeOptions(
 }
 
 /** The gateway server's own limits as configured: request body size, and how far a client may fall behind a shared subscription. */
-export function serverLimits(config: Config): Pick<GatewayServerOptions, "maxBodyBytes" | "subscriptionBuffer"> {
-  return { maxBodyBytes: config.limits.maxBodyBytes, subscriptionBuffer: config.limits.subscriptionBuffer };
+export function serverLimits(
+  config: Config,
+): Pick<GatewayServerOptions, "maxBodyBytes" | "subscriptionBuffer" | "keepAliveMs" | "subscriptionStallMs" | "trustProxy"> {
+  const { limits } = config;
+  return {
+    maxBodyBytes: limits.maxBodyBytes,
+    subscriptionBuffer: limits.subscriptionBuffer,
+    keepAliveMs: limits.wsKeepAliveMs,
+    subscriptionStallMs: limits.subscriptionStallMs,
+    trustProxy: config.trustProxy,
+  };
 }

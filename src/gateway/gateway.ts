@@ -7,6 +7,7 @@ import { bearerKey, type Authenticator } from "./authenticate";
 import { useEntityCache } from "./entity-cache";
 import { useContractErrorCodes } from "./error-codes";
 import { inProcessUpstream, useInProcessSubgraphs, type LocalSubgraph } from "./in-process";
+import type { LiveSessions } from "./live-sessions";
 import { useFieldSuggestions, useQueryLimits, type QueryLimits } from "./limits";
 import { maskGatewayError } from "./mask-errors";
 import { clientAddress, rateLimited, type RateLimiter } from "./rate-limit";
@@ -34,6 +35,8 @@ export interface GatewayOptions {
   inProcess?: Record<string, LocalSubgraph>;
   /** Immutable entities (./entity-cache.ts) remembered across requests, at most this many; none when 0 or omitted. */
   entityCacheSize?: number;
+  /** Live sockets and subscriptions (./live-sessions.ts): SSE subscriptions are counted against their key there. */
+  liveSessions?: LiveSessions;
   /** "rust" (default): @graphql-hive/router-runtime; "javascript": the runtime's own planner (kept for the bench). */
   queryPlanner?: "rust" | "javascript";
 }
@@ -125,6 +128,7 @@ export function createGateway(options: GatewayOptions) {
       useSubscriptions(
         options.subscriptions ?? DEFAULT_SUBSCRIPTION_LIMITS,
         Object.fromEntries(Object.entries(options.inProcess ?? {}).map(([name, s]) => [name, inProcessUpstream(s, internalSecret)])),
+        options.liveSessions,
       ),
       ...(options.inProcess ? [useInProcessSubgraphs(options.inProcess, internalSecret)] : []),
       // After the in-process executors: it wraps whichever executor reaches the subgraph.

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { getGraphQLWSOptions } from "@graphql-hive/gateway-runtime";
 import { isAsyncIterable, type ExecutionResult } from "@graphql-tools/utils";
 import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
+import WebSocket, { WebSocketServer } from "ws";
 import { Registry } from "prom-client";
 import { dbRegistry } from "../shared/db-metrics";
 import { feedRegistry, gatewaySubscriptionsDirect, gatewaySubscriptionsEnded } from "../shared/feed-metrics";
@@ -11,11 +11,14 @@ import type { Principal } from "../shared/principal";
 import { logClientSocketErrors } from "../shared/websocket-errors";
 import type { DirectSubscribe } from "./direct-subscriptions";
 import { entityCacheRegistry } from "./entity-cache";
-import { liveOperationKey, SharedResults, type ClientOperation, type ClientWire } from "./shared-subscriptions";
+import { isSubscription, liveOperationKey, SharedResults, type ClientOperation, type ClientWire } from "./shared-subscriptions";
 import { DEFAULT_SUBSCRIPTION_LIMITS } from "./subscriptions";
 import { logger } from "../shared/logger";
+import { bearerKey, type Authenticator } from "./authenticate";
 import type { Gateway } from "./gateway";
+import { CloseCode, keepAlive, LiveSessions, tooManySubscriptions, type Lease } from "./live-sessions";
 import type { Metrics } from "./metrics";
+import { clientAddress } from "./rate-limit";
 
 export interface GatewayServerOptions {
   gateway: Gateway;
@@ -27,13 +30,40 @@ export interface GatewayServerOptions {
   subscriptionBuffer?: number;
   /** Shared live subscriptions that one subgraph answers alone take its results directly (./direct-subscriptions.ts). */
   direct?: DirectSubscribe;
+  /** Live sockets and subscriptions: their caps, their end on shutdown, `closeKey` (the gateway's plugin counts SSE subscriptions in the same). */
+  sessions?: LiveSessions;
+  /** Checks the key a WebSocket presents at `connection_init`: an unknown one is closed with 4401 instead of acknowledged. */
+  authenticate?: Authenticator;
+  /** WebSocket ping interval (WS_KEEPALIVE_MS, default 12 s). */
+  keepAliveMs?: number;
+  /** SUBSCRIPTION_STALL_MS: a socket behind on reading is left to the subscriptions' slow-consumer cut-off this long before the keep-alive drops it. */
+  subscriptionStallMs?: number;
+  /** Tell clients apart by the last X-Forwarded-For address (TRUST_PROXY). */
+  trustProxy?: boolean;
 }
 
 export interface RunningGateway {
   server: Server;
   url: string;
   port: number;
+  /** The live sockets and subscriptions (`closeKey` ends an account's). */
+  sessions: LiveSessions;
   close(): Promise<void>;
+}
+
+/** How long shutdown waits for open responses and sockets to end before it cuts them. */
+const DRAIN_MS = 5_000;
+
+/** Listens, or rejects (EADDRINUSE names the port) instead of leaving the process up and not listening. */
+export function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: Error) => reject(error);
+    server.once("error", failed);
+    server.listen(port, host, () => {
+      server.off("error", failed);
+      resolve();
+    });
+  });
 }
 
 const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -136,6 +166,19 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
       });
   });
 
+  // Bound before the WebSocket server is attached: a port in use rejects here, and nothing is left listening to it.
+  try {
+    await listen(server, port, host);
+  } catch (error) {
+    await Promise.resolve(gateway.dispose()).catch(() => undefined);
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
+  const url = `http://${host === "0.0.0.0" ? "localhost" : host}:${address.port}/graphql`;
+  const sessions = options.sessions ?? new LiveSessions();
+  const keepAliveMs = options.keepAliveMs ?? 12_000;
+  const stallMs = options.subscriptionStallMs ?? DEFAULT_SUBSCRIPTION_LIMITS.stallMs;
+
   // A WebSocket message is held to the same size as an HTTP body (ws would take 100 MiB).
   const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: options.maxBodyBytes });
   const graphqlWs = getGraphQLWSOptions<Record<string, unknown>, { request: IncomingMessage }>(gateway, (ctx) => {
@@ -150,65 +193,137 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
   const shared = new SharedResults(options.subscriptionBuffer ?? DEFAULT_SUBSCRIPTION_LIMITS.maxBuffered, () =>
     gatewaySubscriptionsEnded.inc({ reason: "SLOW_CONSUMER" }),
   );
-  const wsServer = useServer(
+  type Extra = { socket: WebSocket; request: IncomingMessage; keyId?: string };
+  const wsServer = useServer<Record<string, unknown>, Extra>(
     {
       ...graphqlWs,
-      // The client's socket and subscription id ride in the context, for the shared results below.
-      onSubscribe: async (ctx, id, payload) => {
-        const args = await graphqlWs.onSubscribe!(ctx, id, payload);
-        if (args && !Array.isArray(args)) {
-          const wire: ClientWire = { id, socket: ctx.extra.socket };
-          (args as { contextValue: Record<string, unknown> }).contextValue.wire = wire;
+      // The key is checked at connection_init: an unknown, revoked or malformed one is closed with 4401, not acknowledged.
+      onConnect: async (ctx) => {
+        if (!options.authenticate) return true;
+        const params = ctx.connectionParams ?? {};
+        const header = (params.authorization ?? params.Authorization) as string | undefined;
+        try {
+          const key = bearerKey(typeof header === "string" ? header : undefined);
+          if (key === undefined) return true;
+          const principal = await options.authenticate(key);
+          ctx.extra.keyId = principal.id ?? principal.kind;
+          sessions.setSocketKey(ctx.extra.socket, ctx.extra.keyId);
+          return true;
+        } catch (error) {
+          const code = (error as { extensions?: { code?: string } }).extensions?.code;
+          if (code === "UNAUTHENTICATED") ctx.extra.socket.close(CloseCode.Unauthenticated, "Unknown or revoked API key");
+          else ctx.extra.socket.close(CloseCode.TryAgainLater, "Keys cannot be checked now; try again later");
+          return false;
         }
-        return args;
+      },
+      // The client's socket and subscription id ride in the context, for the shared results below;
+      // a subscription over the caps (per socket, per key) is refused with RATE_LIMITED, and the socket goes on.
+      onSubscribe: async (ctx, id, payload) => {
+        let lease: Lease | undefined;
+        if (isSubscription(payload)) {
+          const { maxSubscriptionsPerSocket, maxSubscriptionsPerKey } = sessions.limits;
+          // graphql-ws lists this one already.
+          if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerSocket) return [tooManySubscriptions("socket", maxSubscriptionsPerSocket)];
+          lease = sessions.reserve(ctx.extra.keyId ?? null);
+          if (!lease) return [tooManySubscriptions("key", maxSubscriptionsPerKey)];
+        }
+        try {
+          const args = await graphqlWs.onSubscribe!(ctx, id, payload);
+          if (args && !Array.isArray(args)) {
+            const wire: ClientWire = { id, socket: ctx.extra.socket };
+            Object.assign((args as { contextValue: Record<string, unknown> }).contextValue, { wire, lease });
+          } else lease?.release();
+          return args;
+        } catch (error) {
+          lease?.release();
+          throw error;
+        }
       },
       // Once the gateway has taken the client's subscription through all its rules, identical live
       // subscriptions of one principal share the results it makes, written to each client's
       // socket directly (./shared-subscriptions.ts).
       subscribe: async (args) => {
-        // Always through the gateway's own `subscribe` first, even for a stream taken directly below:
-        // every rule runs there (the runtime's onSubscribe above only carries the params): the key,
-        // the rate limit, parsing, validation and the query limits, the cost one included (./limits.ts).
-        const result = await graphqlWs.subscribe!(args);
-        if (!isAsyncIterable(result)) return result;
-        const context = args.contextValue as { params?: ClientOperation; principal?: Principal | null; wire?: ClientWire };
-        const key = context.params ? liveOperationKey(context.params, context.principal) : undefined;
-        if (!key) return result;
-        // A new shared stream that one subgraph answers alone: its results directly
-        // (./direct-subscriptions.ts); the gateway's own stream, through all its rules already, is let go.
-        const direct =
-          !shared.has(key) && options.direct
-            ? await options.direct(context.params!, context.principal ?? null).catch((error: unknown) => {
-                // The plan serves it: the gateway's own stream, already started.
-                logger.warn("direct subscription did not start", { error: String(error) });
-                return undefined;
-              })
-            : undefined;
-        if (!direct) return shared.join(key, result as AsyncIterable<ExecutionResult>, context.wire);
-        void (result as AsyncIterableIterator<ExecutionResult>).return?.()?.catch(() => undefined);
-        gatewaySubscriptionsDirect.inc();
-        return shared.join(key, direct, context.wire);
+        const lease = (args.contextValue as { lease?: Lease }).lease;
+        try {
+          const result = await subscribeShared(args);
+          if (!isAsyncIterable(result)) {
+            lease?.release();
+            return result;
+          }
+          // Counted against its key until it ends, and ended by shutdown or `closeKey`.
+          return lease ? lease.track(result as AsyncIterable<ExecutionResult>) : result;
+        } catch (error) {
+          lease?.release();
+          throw error;
+        }
       },
     },
     wss,
+    // graphql-ws's own keep-alive would drop a slow consumer as a dead one: see keepAlive below.
+    0,
   );
+  async function subscribeShared(args: Parameters<NonNullable<typeof graphqlWs.subscribe>>[0]) {
+    // Always through the gateway's own `subscribe` first, even for a stream taken directly below:
+    // every rule runs there (the runtime's onSubscribe above only carries the params): the key,
+    // the rate limit, parsing, validation and the query limits, the cost one included (./limits.ts).
+    const result = await graphqlWs.subscribe!(args);
+    if (!isAsyncIterable(result)) return result;
+    const context = args.contextValue as { params?: ClientOperation; principal?: Principal | null; wire?: ClientWire };
+    const key = context.params ? liveOperationKey(context.params, context.principal) : undefined;
+    if (!key) return result;
+    // A new shared stream that one subgraph answers alone: its results directly
+    // (./direct-subscriptions.ts); the gateway's own stream, through all its rules already, is let go.
+    const direct =
+      !shared.has(key) && options.direct
+        ? await options.direct(context.params!, context.principal ?? null).catch((error: unknown) => {
+            // The plan serves it: the gateway's own stream, already started.
+            logger.warn("direct subscription did not start", { error: String(error) });
+            return undefined;
+          })
+        : undefined;
+    if (!direct) return shared.join(key, result as AsyncIterable<ExecutionResult>, context.wire);
+    void (result as AsyncIterableIterator<ExecutionResult>).return?.()?.catch(() => undefined);
+    gatewaySubscriptionsDirect.inc();
+    return shared.join(key, direct, context.wire);
+  }
   logClientSocketErrors(wss);
-
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
-  const address = server.address() as AddressInfo;
-  const url = `http://${host === "0.0.0.0" ? "localhost" : host}:${address.port}/graphql`;
+  // Sockets per client address, and the keep-alive.
+  wss.on("connection", (socket, request) => {
+    const from = clientAddress(request.socket.remoteAddress, request.headers["x-forwarded-for"] as string | undefined, options.trustProxy ?? false);
+    if (!sessions.openSocket(socket, from)) {
+      socket.close(CloseCode.TryAgainLater, `Too many connections from this address (at most ${sessions.limits.maxSocketsPerAddress})`);
+      return;
+    }
+    socket.once("close", () => sessions.socketClosed(socket));
+    keepAlive(socket, keepAliveMs, stallMs + 2 * keepAliveMs);
+  });
 
   return {
     server,
     url,
     port: address.port,
+    sessions,
     close: async () => {
-      await wsServer.dispose();
-      wss.close();
-      // In-flight requests finish; idle keep-alive sockets are closed at once.
+      // Stop accepting: no new connection; then end what is open: every subscription (an SSE stream
+      // with its `complete`), every WebSocket with 1001, and the HTTP requests in flight.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await closed;
+      sessions.shutdown();
+      // Resolves once every client answered the close (ws waits for them); a silent one is cut below.
+      const disposed = wsServer.dispose();
+      // A response that has just ended leaves its connection idle: closed as soon as it is, until all are gone.
+      const deadline = Date.now() + DRAIN_MS;
+      let drained = false;
+      void Promise.all([closed, disposed]).then(() => (drained = true));
+      while (!drained && Date.now() < deadline) {
+        server.closeIdleConnections();
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      if (!drained) {
+        logger.warn("shutdown: connections still open after the drain, cut", { drainMs: DRAIN_MS });
+        for (const socket of wss.clients) socket.terminate();
+        server.closeAllConnections();
+        await Promise.all([closed, disposed]);
+      }
       await gateway.dispose();
     },
   };

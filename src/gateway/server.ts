@@ -59,6 +59,8 @@ runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXC
       ]),
       ready: () => subgraphsReady(Object.values(urls)),
       ...serverLimits(config),
+      sessions: edge.liveSessions,
+      authenticate,
     },
     config.port,
     config.host,

@@ -117,6 +117,28 @@ export interface ClientOperation {
 /** Query texts parsed, or `false` for one that does not parse. */
 const parsed = new LRUCache<string, DocumentNode | false>({ max: 1_000 });
 
+function parsedQuery(query: string): DocumentNode | false {
+  let document = parsed.get(query);
+  if (document === undefined) {
+    try {
+      document = parse(query);
+    } catch {
+      document = false;
+    }
+    parsed.set(query, document);
+  }
+  return document;
+}
+
+/** Whether a client's operation is a subscription (false for a query, a mutation, or text that does not parse). */
+export function isSubscription(operation: ClientOperation): boolean {
+  const document = parsedQuery(operation.query);
+  if (!document) return false;
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const chosen = operation.operationName ? operations.find((o) => o.name?.value === operation.operationName) : operations.length === 1 ? operations[0] : undefined;
+  return chosen?.operation === "subscription";
+}
+
 /**
  * The key under which clients' subscriptions may share one stream of final
  * results, or undefined when they may not: the same live subscription (as
@@ -127,15 +149,7 @@ const parsed = new LRUCache<string, DocumentNode | false>({ max: 1_000 });
  */
 export function liveOperationKey(operation: ClientOperation, principal: Principal | null | undefined): string | undefined {
   if (!principal) return undefined;
-  let document = parsed.get(operation.query);
-  if (document === undefined) {
-    try {
-      document = parse(operation.query);
-    } catch {
-      document = false;
-    }
-    parsed.set(operation.query, document);
-  }
+  const document = parsedQuery(operation.query);
   if (!document || !isLiveOnly(document, operation.variables ?? undefined, operation.operationName)) return undefined;
   return JSON.stringify([principal.kind, principal.id ?? null, operation.query, operation.variables ?? {}, operation.operationName ?? null]);
 }

@@ -7,6 +7,7 @@ import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../shared/feed-
 import { cursorOf, interruptedResult, UPSTREAM_CLOSED, type Interruption } from "./interruptions";
 import type { Principal } from "../shared/principal";
 import { liveSubscriptionKey, SharedUpstreams } from "./shared-subscriptions";
+import { tooManySubscriptions, type Lease, type LiveSessions } from "./live-sessions";
 
 export interface SubscriptionLimits {
   /** Results one subscription may hold at the gateway before it stops reading from its subgraph. */
@@ -306,6 +307,8 @@ export function useSubscriptions(
   limits: SubscriptionLimits = DEFAULT_SUBSCRIPTION_LIMITS,
   /** By subgraph name, for the subgraphs in this process: their subscriptions as direct calls. */
   local: Record<string, (request: ExecutionRequest) => Upstream> = {},
+  /** Counts subscriptions that do not come over the WebSocket server (SSE) against their key, and ends them on shutdown. */
+  sessions?: LiveSessions,
 ): GatewayPlugin {
   const interruptions = new WeakMap<object, Interruption>();
   const shared = new SharedUpstreams();
@@ -323,13 +326,26 @@ export function useSubscriptions(
         });
       });
     },
-    onSubscribe({ args }) {
-      const context = args.contextValue as object;
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const context = args.contextValue as { wire?: unknown; principal?: Principal | null };
+      // The WebSocket server counts its own subscriptions (./http-server.ts); the others (SSE) are counted here.
+      let lease: Lease | undefined;
+      if (sessions && !("wire" in context)) {
+        lease = sessions.reserve(context.principal ? (context.principal.id ?? context.principal.kind) : null);
+        if (!lease) return setResultAndStopExecution({ errors: [tooManySubscriptions("key", sessions.limits.maxSubscriptionsPerKey)] });
+      }
       return {
         onSubscribeResult({ result, setResult }) {
-          if (isAsyncIterable(result)) setResult(clientResults(result, () => interruptions.get(context)));
+          if (!isAsyncIterable(result)) return lease?.release();
+          const results = clientResults(result, () => interruptions.get(context));
+          setResult(lease ? lease.track(results) : results);
         },
+        onSubscribeError: () => lease?.release(),
       };
+    },
+    // A subscription the client cannot be sent (asked for as multipart/mixed, or as plain JSON: 406) ends at once.
+    onResultProcess({ result, resultProcessor }) {
+      if (!resultProcessor && isAsyncIterable(result)) void (result as AsyncIterableIterator<unknown>).return?.()?.catch(() => undefined);
     },
   };
 }

@@ -49,6 +49,12 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: positiveInt.default(1200),
   SUBSCRIPTION_BUFFER: positiveInt.default(100),
   SUBSCRIPTION_STALL_MS: positiveInt.default(30_000),
+  // Live resources (docs/security.md): WebSockets per client address, subscriptions per socket and per key (account).
+  MAX_SOCKETS_PER_ADDRESS: positiveInt.default(256),
+  MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInt.default(100),
+  MAX_SUBSCRIPTIONS_PER_KEY: positiveInt.default(1_000),
+  // How often a WebSocket is pinged; one that neither answers nor is behind on reading is dropped.
+  WS_KEEPALIVE_MS: positiveInt.default(12_000),
   // Immutable entities (sellers, marketplaces' accounts, products) the gateway remembers; 0: none.
   ENTITY_CACHE_SIZE: z.coerce.number().int().min(0).default(100_000),
 });
@@ -89,6 +95,10 @@ export interface Config {
     /** Results one subscription may hold at the gateway, and how long its client may take none of them before it is cut off. */
     subscriptionBuffer: number;
     subscriptionStallMs: number;
+    maxSocketsPerAddress: number;
+    maxSubscriptionsPerSocket: number;
+    maxSubscriptionsPerKey: number;
+    wsKeepAliveMs: number;
   };
   /** Immutable entities the gateway remembers (0: none). */
   entityCacheSize: number;
@@ -101,7 +111,11 @@ export class ConfigError extends Error {
 }
 
 /** Parses an environment (process.env by default) into a Config, or throws ConfigError listing every bad variable. */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(
+  source: NodeJS.ProcessEnv = process.env,
+  /** `npm start`: without MONGODB_URI it would run on an in-memory database, which production must never do. */
+  options: { databaseRequiredInProduction?: boolean } = {},
+): Config {
   const parsed = schema.safeParse(
     Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== "")),
   );
@@ -111,6 +125,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (source.NODE_ENV === "production") {
     for (const name of ["ADMIN_API_KEY", "INTERNAL_SECRET"]) {
       if (!source[name]) problems.push(`${name}: required when NODE_ENV=production`);
+    }
+    if (options.databaseRequiredInProduction && !source.MONGODB_URI) {
+      problems.push("MONGODB_URI: required when NODE_ENV=production (without it the service runs on an in-memory database and loses every write when it stops)");
     }
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
@@ -143,6 +160,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       ratePerMinute: e.RATE_LIMIT_PER_MINUTE,
       subscriptionBuffer: e.SUBSCRIPTION_BUFFER,
       subscriptionStallMs: e.SUBSCRIPTION_STALL_MS,
+      maxSocketsPerAddress: e.MAX_SOCKETS_PER_ADDRESS,
+      maxSubscriptionsPerSocket: e.MAX_SUBSCRIPTIONS_PER_SOCKET,
+      maxSubscriptionsPerKey: e.MAX_SUBSCRIPTIONS_PER_KEY,
+      wsKeepAliveMs: e.WS_KEEPALIVE_MS,
     },
     entityCacheSize: e.ENTITY_CACHE_SIZE,
   };

@@ -6,6 +6,8 @@ import { logger } from "./logger";
 /** A MongoDB-wire server that lives exactly as long as this process. */
 export interface EmbeddedMongo {
   uri: string;
+  /** The server's process id (jongodb; undefined for a mongod run by mongodb-memory-server). */
+  pid?: number;
   engine: "mongod" | "jongodb";
   stop(): Promise<void>;
 }
@@ -42,11 +44,28 @@ export function jongodbBinary(): string {
   return require.resolve("@jongodb/memory-server-bin-linux-x64-gnu/bin/jongodb");
 }
 
-/** Starts jongodb on a free loopback port and resolves once it prints its URI. */
+/**
+ * The command that runs `binary` so that it dies with this process, even on a
+ * SIGKILL that leaves no chance to stop it: `setpriv --pdeathsig KILL` asks
+ * the kernel (prctl PR_SET_PDEATHSIG) to kill it when its parent goes, and a
+ * shell then checks that the parent is still this process before it becomes
+ * the binary (a parent that died before the prctl would never send it).
+ * Without setpriv (util-linux), the binary as it is.
+ */
+export function diesWithParent(binary: string, args: string[]): [string, string[]] {
+  const setpriv = findOnPath("setpriv");
+  if (!setpriv) {
+    logger.warn("setpriv not found: the embedded database may outlive a killed process");
+    return [binary, args];
+  }
+  const guard = 'if [ "$PPID" != "$1" ]; then exit 70; fi; shift; exec "$@"';
+  return [setpriv, ["--pdeathsig", "KILL", "--", "/bin/sh", "-c", guard, "parent-guard", String(process.pid), binary, ...args]];
+}
+
+/** Starts jongodb on a free loopback port and resolves once it prints its URI; it dies with this process. */
 export async function startJongodb(port = 0): Promise<EmbeddedMongo> {
-  const child = spawn(jongodbBinary(), ["--host=127.0.0.1", `--port=${port}`], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const [command, args] = diesWithParent(jongodbBinary(), ["--host=127.0.0.1", `--port=${port}`]);
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
   const uri = await new Promise<string>((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => fail(new Error("embedded MongoDB server did not start within 15s")), 15_000);
@@ -74,7 +93,7 @@ export async function startJongodb(port = 0): Promise<EmbeddedMongo> {
   child.stdout!.resume();
   child.stderr!.resume();
   logger.debug("embedded MongoDB server started", { uri, pid: child.pid });
-  return { uri, engine: "jongodb", stop: () => stopChild(child) };
+  return { uri, engine: "jongodb", pid: child.pid, stop: () => stopChild(child) };
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

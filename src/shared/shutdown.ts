@@ -1,3 +1,5 @@
+import { createServer } from "node:net";
+import { ConfigError } from "./config";
 import { logger } from "./logger";
 
 /**
@@ -21,4 +23,29 @@ export function onShutdown(close: () => Promise<void>, graceMs = 10_000): void {
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
+}
+
+/**
+ * Ends a start that failed, with exit code 1 and one clear line on stderr for
+ * what the operator must fix (a bad variable, a port in use); anything else is logged.
+ */
+export function failStart(part: string, error: unknown): never {
+  const listen = error as (NodeJS.ErrnoException & { port?: number; address?: string }) | undefined;
+  if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+  else if (listen?.code === "EADDRINUSE" || listen?.code === "EACCES")
+    process.stderr.write(
+      `Cannot start the ${part}: port ${listen.port} on ${listen.address} is ${listen.code === "EADDRINUSE" ? "already in use" : "not allowed"} (set PORT, or stop what listens there)\n`,
+    );
+  else logger.error(`${part} start-up failed`, { error: error instanceof Error ? error.message : String(error) });
+  process.exit(1);
+}
+
+/** Rejects with the listen error (EADDRINUSE for a port in use) when `port` cannot be bound now. */
+export async function assertPortFree(port: number, host: string): Promise<void> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once("error", reject);
+    probe.listen(port, host, resolve);
+  });
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
 }

@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { ConfigError, loadConfig, type Config } from "./config";
-import { logger, setLogLevel } from "./logger";
-import { onShutdown } from "./shutdown";
+import { setLogLevel } from "./logger";
+import { failStart, onShutdown } from "./shutdown";
 
 /**
  * Runs one part of offergate as its own process (a subgraph or the gateway):
@@ -22,9 +22,5 @@ export function runStandalone(
     onShutdown(() => running.close());
     process.stdout.write(`offergate ${part} listening on ${running.url}\n`);
   };
-  main().catch((error: unknown) => {
-    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
-    else logger.error(`${part} start-up failed`, { error: error instanceof Error ? error.message : String(error) });
-    process.exit(1);
-  });
+  main().catch((error: unknown) => failStart(part, error));
 }

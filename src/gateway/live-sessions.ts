@@ -1,0 +1,254 @@
+import { createGraphQLError, type ExecutionResult } from "@graphql-tools/utils";
+import type { GraphQLError } from "graphql";
+
+/**
+ * The gateway's live resources, by who holds them: WebSockets by client
+ * address and by the account whose key opened them (at `connection_init`),
+ * and running subscriptions (WebSocket and SSE) by account. It enforces the
+ * caps on them (MAX_SOCKETS_PER_ADDRESS, MAX_SUBSCRIPTIONS_PER_KEY; the cap per
+ * socket is counted by the WebSocket server itself), ends them all on
+ * shutdown, and ends one account's at once (`closeKey`, for a revoked key).
+ *
+ * "Key" is the principal's id (the account): rotating a key does not reset
+ * its budget, as with the rate limit; the admin counts under "ADMIN".
+ * Anonymous subscriptions are bounded per socket and per address only.
+ */
+
+/** WebSocket close codes the gateway uses (graphql-ws conventions, and RFC 6455's). */
+export const CloseCode = {
+  /** The server is shutting down: resume with your cursor elsewhere, or later. */
+  GoingAway: 1001,
+  /** Too many sockets from this address, or a dependency needed to check the key is down: retry later. */
+  TryAgainLater: 1013,
+  /** The key at `connection_init` is unknown, revoked or malformed; or it was revoked while connected. */
+  Unauthenticated: 4401,
+  /** The server refused the connection (graphql-ws: `onConnect` said no). */
+  Forbidden: 4403,
+} as const;
+
+export interface LiveLimits {
+  maxSocketsPerAddress: number;
+  maxSubscriptionsPerSocket: number;
+  maxSubscriptionsPerKey: number;
+}
+
+export const DEFAULT_LIVE_LIMITS: LiveLimits = { maxSocketsPerAddress: 256, maxSubscriptionsPerSocket: 100, maxSubscriptionsPerKey: 1_000 };
+
+/** What the gateway needs of a socket: ws's WebSocket has it. */
+export interface LiveSocket {
+  close(code: number, reason: string): void;
+}
+
+/** A reserved place for one subscription: `track` its results (the place is freed when they end), or `release` it unused. */
+export interface Lease {
+  track(results: AsyncIterable<ExecutionResult>): AsyncIterableIterator<ExecutionResult>;
+  release(): void;
+}
+
+interface Live {
+  keyId: string | null;
+  stop(last?: ExecutionResult): void;
+}
+
+/** The error a subscription over a cap gets (the socket and the other subscriptions go on). */
+export function tooManySubscriptions(scope: "socket" | "key", limit: number): GraphQLError {
+  const where = scope === "socket" ? "on this connection" : "for this API key";
+  return createGraphQLError(`Too many subscriptions ${where} (at most ${limit} at once); end one first`, {
+    extensions: { code: "RATE_LIMITED", reason: "TOO_MANY_SUBSCRIPTIONS", limit },
+  });
+}
+
+export class LiveSessions {
+  private readonly sockets = new Map<LiveSocket, { address: string; keyId?: string }>();
+  private readonly byAddress = new Map<string, number>();
+  private readonly subscriptions = new Set<Live>();
+  /** Places taken per key: running subscriptions and reservations not yet tracked. */
+  private readonly taken = new Map<string, number>();
+  private closing = false;
+
+  constructor(readonly limits: LiveLimits = DEFAULT_LIVE_LIMITS) {}
+
+  /** Registers a socket from `address`; false (register nothing) when the address has its cap of sockets open, or the server is closing. */
+  openSocket(socket: LiveSocket, address: string): boolean {
+    const open = this.byAddress.get(address) ?? 0;
+    if (this.closing || open >= this.limits.maxSocketsPerAddress) return false;
+    this.byAddress.set(address, open + 1);
+    this.sockets.set(socket, { address });
+    return true;
+  }
+
+  /** The account whose key the socket presented at `connection_init`. */
+  setSocketKey(socket: LiveSocket, keyId: string): void {
+    const entry = this.sockets.get(socket);
+    if (entry) entry.keyId = keyId;
+  }
+
+  socketClosed(socket: LiveSocket): void {
+    const entry = this.sockets.get(socket);
+    if (!entry) return;
+    this.sockets.delete(socket);
+    const open = (this.byAddress.get(entry.address) ?? 1) - 1;
+    if (open > 0) this.byAddress.set(entry.address, open);
+    else this.byAddress.delete(entry.address);
+  }
+
+  /** A place for one more subscription of `keyId` (null: anonymous, not capped per key), or undefined when its cap is reached or the server is closing. */
+  reserve(keyId: string | null): Lease | undefined {
+    if (this.closing) return undefined;
+    if (keyId !== null) {
+      const taken = this.taken.get(keyId) ?? 0;
+      if (taken >= this.limits.maxSubscriptionsPerKey) return undefined;
+      this.taken.set(keyId, taken + 1);
+    }
+    let released = false;
+    const release = () => {
+      if (released || keyId === null) return void (released = true);
+      released = true;
+      const left = (this.taken.get(keyId) ?? 1) - 1;
+      if (left > 0) this.taken.set(keyId, left);
+      else this.taken.delete(keyId);
+    };
+    return {
+      release,
+      track: (results) => {
+        const live: Live = { keyId, stop: () => undefined };
+        const ended = () => {
+          this.subscriptions.delete(live);
+          release();
+        };
+        const { iterator, stop } = stoppable(results, ended);
+        live.stop = stop;
+        this.subscriptions.add(live);
+        // Closed while it was being set up: it ends at once.
+        if (this.closing) stop();
+        return iterator;
+      },
+    };
+  }
+
+  /**
+   * Ends every subscription of this account, each with `last` as its final
+   * result, and closes its sockets with `code`. Returns how many of each.
+   */
+  closeKey(keyId: string, last?: ExecutionResult, code: number = CloseCode.Unauthenticated, reason = "API key revoked"): { subscriptions: number; sockets: number } {
+    let subscriptions = 0;
+    let sockets = 0;
+    for (const live of [...this.subscriptions]) {
+      if (live.keyId !== keyId) continue;
+      subscriptions++;
+      live.stop(last);
+    }
+    for (const [socket, entry] of this.sockets) {
+      if (entry.keyId !== keyId) continue;
+      sockets++;
+      socket.close(code, reason);
+    }
+    return { subscriptions, sockets };
+  }
+
+  /** Shutdown: takes nothing new, ends every subscription (an SSE stream with `complete`), and closes every socket with 1001. */
+  shutdown(): void {
+    this.closing = true;
+    for (const live of [...this.subscriptions]) live.stop();
+    for (const socket of [...this.sockets.keys()]) socket.close(CloseCode.GoingAway, "Server shutting down");
+  }
+
+  stats(): { sockets: number; subscriptions: number; keys: number } {
+    return { sockets: this.sockets.size, subscriptions: this.subscriptions.size, keys: this.taken.size };
+  }
+}
+
+/**
+ * `results` with a way to end them from outside: `stop(last)` makes the
+ * iterator yield `last` (if given) and then end, even while it waits for the
+ * next result, and lets the source go. `ended` is called once, however it ends.
+ */
+function stoppable(
+  results: AsyncIterable<ExecutionResult>,
+  ended: () => void,
+): { iterator: AsyncIterableIterator<ExecutionResult>; stop(last?: ExecutionResult): void } {
+  const inner = results[Symbol.asyncIterator]();
+  const done = { value: undefined, done: true } as const;
+  let stopped: { last?: ExecutionResult } | undefined;
+  let finished = false;
+  let wakeStop: () => void = () => undefined;
+  const stopSignal = new Promise<undefined>((resolve) => (wakeStop = () => resolve(undefined)));
+  const end = () => {
+    if (finished) return;
+    finished = true;
+    ended();
+  };
+  const stop = (last?: ExecutionResult) => {
+    if (stopped) return;
+    stopped = { last };
+    wakeStop();
+    void Promise.resolve(inner.return?.()).catch(() => undefined);
+  };
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    async next() {
+      if (!stopped) {
+        let step: IteratorResult<ExecutionResult> | undefined;
+        try {
+          step = await Promise.race([inner.next(), stopSignal]);
+        } catch (error) {
+          end();
+          throw error;
+        }
+        if (step && !stopped) {
+          if (step.done) end();
+          return step;
+        }
+      }
+      end();
+      const last = stopped!.last;
+      if (last) {
+        stopped!.last = undefined;
+        return { value: last, done: false };
+      }
+      return done;
+    },
+    async return() {
+      stop();
+      end();
+      return done;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  return { iterator, stop };
+}
+
+/** What the keep-alive needs of a socket: ws's WebSocket has it. */
+export interface PingableSocket {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  ping(): void;
+  terminate(): void;
+  on(event: "pong" | "close", listener: () => void): unknown;
+}
+
+/**
+ * Pings `socket` every `intervalMs` and drops it (no close frame: the peer is
+ * gone) when a ping was not answered by the next one, unless it still has
+ * bytes waiting to be sent: a client that is behind on reading has not read
+ * the ping yet either. Such a slow consumer is the subscriptions' own
+ * watchdog's to cut off, with SLOW_CONSUMER and its cursor (./subscriptions.ts);
+ * it is dropped here only when it has not answered for `graceMs`.
+ * In place of graphql-ws's keep-alive, which drops a slow consumer as a dead one.
+ */
+export function keepAlive(socket: PingableSocket, intervalMs: number, graceMs: number): void {
+  let unansweredSince: number | undefined;
+  socket.on("pong", () => (unansweredSince = undefined));
+  const timer = setInterval(() => {
+    if (socket.readyState !== 1) return;
+    if (unansweredSince !== undefined) {
+      if (socket.bufferedAmount === 0 || Date.now() - unansweredSince > graceMs) socket.terminate();
+      return;
+    }
+    unansweredSince = Date.now();
+    socket.ping();
+  }, intervalMs);
+  timer.unref();
+  socket.on("close", () => clearInterval(timer));
+}
