@@ -16,7 +16,7 @@ import { DEFAULT_SUBSCRIPTION_LIMITS } from "./subscriptions";
 import { logger } from "../shared/logger";
 import { bearerKey, type Authenticator } from "./authenticate";
 import type { Gateway } from "./gateway";
-import { CloseCode, keepAlive, LiveSessions, tooManySubscriptions, type Lease } from "./live-sessions";
+import { CloseCode, LiveSessions, tooManySubscriptions, type Lease } from "./live-sessions";
 import type { Metrics } from "./metrics";
 import { clientAddress } from "./rate-limit";
 
@@ -224,7 +224,7 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
           const { maxSubscriptionsPerSocket, maxSubscriptionsPerKey } = sessions.limits;
           // graphql-ws lists this one already.
           if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerSocket) return [tooManySubscriptions("socket", maxSubscriptionsPerSocket)];
-          lease = sessions.reserve(ctx.extra.keyId ?? null);
+          lease = sessions.reserve(ctx.extra.keyId ?? null, ctx.extra.socket);
           if (!lease) return [tooManySubscriptions("key", maxSubscriptionsPerKey)];
         }
         try {
@@ -295,7 +295,7 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
       return;
     }
     socket.once("close", () => sessions.socketClosed(socket));
-    keepAlive(socket, keepAliveMs, stallMs + 2 * keepAliveMs);
+    sessions.keepAlive(socket, keepAliveMs, stallMs);
   });
 
   return {

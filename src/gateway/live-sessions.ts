@@ -1,5 +1,7 @@
 import { createGraphQLError, type ExecutionResult } from "@graphql-tools/utils";
 import type { GraphQLError } from "graphql";
+import { gatewaySubscriptionsEnded } from "../shared/feed-metrics";
+import { cursorOf, interruptedResult } from "./interruptions";
 
 /**
  * The gateway's live resources, by who holds them: WebSockets by client
@@ -20,6 +22,8 @@ export const CloseCode = {
   GoingAway: 1001,
   /** Too many sockets from this address, or a dependency needed to check the key is down: retry later. */
   TryAgainLater: 1013,
+  /** A client that took nothing, not even a ping, for SUBSCRIPTION_STALL_MS: its subscriptions were ended with SLOW_CONSUMER first. */
+  PolicyViolation: 1008,
   /** The key at `connection_init` is unknown, revoked or malformed; or it was revoked while connected. */
   Unauthenticated: 4401,
   /** The server refused the connection (graphql-ws: `onConnect` said no). */
@@ -47,6 +51,9 @@ export interface Lease {
 
 interface Live {
   keyId: string | null;
+  socket?: LiveSocket;
+  /** The cursor of the last event the client was sent (null: none yet). */
+  resumeAfter(): string | null;
   stop(last?: ExecutionResult): void;
 }
 
@@ -92,8 +99,12 @@ export class LiveSessions {
     else this.byAddress.delete(entry.address);
   }
 
-  /** A place for one more subscription of `keyId` (null: anonymous, not capped per key), or undefined when its cap is reached or the server is closing. */
-  reserve(keyId: string | null): Lease | undefined {
+  /**
+   * A place for one more subscription of `keyId` (null: anonymous, not capped
+   * per key) on `socket` (none: SSE), or undefined when its cap is reached or
+   * the server is closing.
+   */
+  reserve(keyId: string | null, socket?: LiveSocket): Lease | undefined {
     if (this.closing) return undefined;
     if (keyId !== null) {
       const taken = this.taken.get(keyId) ?? 0;
@@ -111,13 +122,12 @@ export class LiveSessions {
     return {
       release,
       track: (results) => {
-        const live: Live = { keyId, stop: () => undefined };
         const ended = () => {
           this.subscriptions.delete(live);
           release();
         };
-        const { iterator, stop } = stoppable(results, ended);
-        live.stop = stop;
+        const { iterator, stop, resumeAfter } = stoppable(results, ended);
+        const live: Live = { keyId, socket, stop, resumeAfter };
         this.subscriptions.add(live);
         // Closed while it was being set up: it ends at once.
         if (this.closing) stop();
@@ -146,6 +156,62 @@ export class LiveSessions {
     return { subscriptions, sockets };
   }
 
+  /** How many subscriptions run on `socket`. */
+  subscriptionsOn(socket: LiveSocket): number {
+    let n = 0;
+    for (const live of this.subscriptions) if (live.socket === socket) n++;
+    return n;
+  }
+
+  /**
+   * A client that took nothing on `socket`, not even a ping, for `stallMs`:
+   * each of its subscriptions ends with SLOW_CONSUMER and the cursor of the
+   * last event it was sent (docs/feed.md), and the socket is closed with 1008
+   * after them, so a client that reads again gets all of it in order.
+   */
+  cutSlowConsumer(socket: LiveSocket, stallMs: number): void {
+    for (const live of [...this.subscriptions]) {
+      if (live.socket !== socket) continue;
+      gatewaySubscriptionsEnded.inc({ reason: "SLOW_CONSUMER" });
+      live.stop(
+        interruptedResult(
+          { code: "RATE_LIMITED", reason: "SLOW_CONSUMER", message: `The subscriber took nothing, not even a ping, for ${stallMs} ms, and was cut off` },
+          live.resumeAfter(),
+        ),
+      );
+    }
+    // After the subscriptions' last messages (graphql-ws sends them on the next turns).
+    setImmediate(() => socket.close(CloseCode.PolicyViolation, "SLOW_CONSUMER"));
+  }
+
+  /**
+   * Pings `socket` every `intervalMs`. One that has not answered by the next
+   * ping is dropped (no close frame: the peer is gone) when nothing is waiting
+   * for it: no subscription, no bytes unsent. Otherwise it may be a slow
+   * consumer, which has not read the ping yet either (graphql-ws's own
+   * keep-alive would drop it as dead, 1006): it is cut off as one, with its
+   * cursors (`cutSlowConsumer`), once it has answered nothing for `stallMs`.
+   */
+  keepAlive(socket: LiveSocket & PingableSocket, intervalMs: number, stallMs: number): void {
+    let unansweredSince: number | undefined;
+    let cut = false;
+    socket.on("pong", () => (unansweredSince = undefined));
+    const timer = setInterval(() => {
+      if (socket.readyState !== 1 || cut) return;
+      if (unansweredSince === undefined) {
+        unansweredSince = Date.now();
+        return socket.ping();
+      }
+      if (socket.bufferedAmount === 0 && this.subscriptionsOn(socket) === 0) return socket.terminate();
+      if (Date.now() - unansweredSince >= stallMs) {
+        cut = true;
+        this.cutSlowConsumer(socket, stallMs);
+      }
+    }, intervalMs);
+    timer.unref();
+    socket.on("close", () => clearInterval(timer));
+  }
+
   /** Shutdown: takes nothing new, ends every subscription (an SSE stream with `complete`), and closes every socket with 1001. */
   shutdown(): void {
     this.closing = true;
@@ -166,8 +232,11 @@ export class LiveSessions {
 function stoppable(
   results: AsyncIterable<ExecutionResult>,
   ended: () => void,
-): { iterator: AsyncIterableIterator<ExecutionResult>; stop(last?: ExecutionResult): void } {
+): { iterator: AsyncIterableIterator<ExecutionResult>; stop(last?: ExecutionResult): void; resumeAfter(): string | null } {
   const inner = results[Symbol.asyncIterator]();
+  // Results written to the socket directly (./shared-subscriptions.ts) do not pass here: their iterator knows their cursor.
+  const own = (inner as { resumeAfter?: () => string | null }).resumeAfter;
+  let lastCursor: string | null = null;
   const done = { value: undefined, done: true } as const;
   let stopped: { last?: ExecutionResult } | undefined;
   let finished = false;
@@ -196,6 +265,7 @@ function stoppable(
         }
         if (step && !stopped) {
           if (step.done) end();
+          else lastCursor = cursorOf(step.value) ?? lastCursor;
           return step;
         }
       }
@@ -216,7 +286,16 @@ function stoppable(
       return this;
     },
   };
-  return { iterator, stop };
+  return { iterator, stop, resumeAfter: () => (own ? own.call(inner) : lastCursor) };
+}
+
+
+export interface PingableSocket {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  ping(): void;
+  terminate(): void;
+  on(event: "pong" | "close", listener: () => void): unknown;
 }
 
 /** What the keep-alive needs of a socket: ws's WebSocket has it. */
@@ -226,29 +305,4 @@ export interface PingableSocket {
   ping(): void;
   terminate(): void;
   on(event: "pong" | "close", listener: () => void): unknown;
-}
-
-/**
- * Pings `socket` every `intervalMs` and drops it (no close frame: the peer is
- * gone) when a ping was not answered by the next one, unless it still has
- * bytes waiting to be sent: a client that is behind on reading has not read
- * the ping yet either. Such a slow consumer is the subscriptions' own
- * watchdog's to cut off, with SLOW_CONSUMER and its cursor (./subscriptions.ts);
- * it is dropped here only when it has not answered for `graceMs`.
- * In place of graphql-ws's keep-alive, which drops a slow consumer as a dead one.
- */
-export function keepAlive(socket: PingableSocket, intervalMs: number, graceMs: number): void {
-  let unansweredSince: number | undefined;
-  socket.on("pong", () => (unansweredSince = undefined));
-  const timer = setInterval(() => {
-    if (socket.readyState !== 1) return;
-    if (unansweredSince !== undefined) {
-      if (socket.bufferedAmount === 0 || Date.now() - unansweredSince > graceMs) socket.terminate();
-      return;
-    }
-    unansweredSince = Date.now();
-    socket.ping();
-  }, intervalMs);
-  timer.unref();
-  socket.on("close", () => clearInterval(timer));
 }

@@ -351,7 +351,9 @@ export class SharedResults {
       [Symbol.asyncIterator]() {
         return this;
       },
-    };
+      // The cursor of the last event this client was sent, written directly or not (./live-sessions.ts asks).
+      resumeAfter: () => client.resumeAfter,
+    } as AsyncIterableIterator<ExecutionResult>;
   }
 }
 
