@@ -1,16 +1,23 @@
 import "reflect-metadata";
-import { buildAccountsSchema } from "../accounts/schema";
-import { buildCatalogSchema } from "../catalog/schema";
-import { buildExchangeSchema } from "../exchange/schema";
-import { composeSupergraph, subgraphSdl } from "../shared/federation";
 import { runStandalone } from "../shared/standalone";
-import { createAuthenticator, httpKeyLookup } from "./authenticate";
-import { createLocalBus, createRedisBus } from "../shared/bus";
-import { edgeOptions, serverLimits } from "./edge";
-import { directSubscriptions, webSocketDirect } from "./direct-subscriptions";
-import { createGateway } from "./gateway";
-import { startGatewayServer } from "./http-server";
-import { createMetrics } from "./metrics";
+
+/** The gateway's modules, loaded once the port is known to be free: a busy port is told before seconds of loading. */
+const load = async () => {
+  const [accounts, catalog, exchange, federation, authenticate, bus, edge, direct, gateway, httpServer, metrics] = await Promise.all([
+    import("../accounts/schema.js"),
+    import("../catalog/schema.js"),
+    import("../exchange/schema.js"),
+    import("../shared/federation.js"),
+    import("./authenticate.js"),
+    import("../shared/bus.js"),
+    import("./edge.js"),
+    import("./direct-subscriptions.js"),
+    import("./gateway.js"),
+    import("./http-server.js"),
+    import("./metrics.js"),
+  ]);
+  return { ...accounts, ...catalog, ...exchange, ...federation, ...authenticate, ...bus, ...edge, ...direct, ...gateway, ...httpServer, ...metrics };
+};
 
 /** True when every subgraph says it is ready. */
 async function subgraphsReady(urls: string[]): Promise<boolean> {
@@ -31,6 +38,24 @@ async function subgraphsReady(urls: string[]): Promise<boolean> {
  * URLs it is given.
  */
 runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXCHANGE_URL"], async (config) => {
+  const {
+    buildAccountsSchema,
+    buildCatalogSchema,
+    buildExchangeSchema,
+    composeSupergraph,
+    subgraphSdl,
+    createAuthenticator,
+    httpKeyLookup,
+    createLocalBus,
+    createRedisBus,
+    edgeOptions,
+    serverLimits,
+    directSubscriptions,
+    webSocketDirect,
+    createGateway,
+    startGatewayServer,
+    createMetrics,
+  } = await load();
   const urls = config.subgraphUrls as Required<typeof config.subgraphUrls>;
   const [accounts, catalog, exchange] = await Promise.all([buildAccountsSchema(), buildCatalogSchema(), buildExchangeSchema()]);
   const { supergraphSdl } = composeSupergraph([
@@ -73,4 +98,4 @@ runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXC
       await bus.close();
     },
   };
-});
+}, (config) => config.port);

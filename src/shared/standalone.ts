@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { setLogLevel } from "./logger";
-import { failStart, onShutdown } from "./shutdown";
+import { assertPortFree, failStart, onShutdown } from "./shutdown";
 
 /**
  * Runs one part of offergate as its own process (a subgraph or the gateway):
@@ -12,12 +12,16 @@ export function runStandalone(
   part: string,
   required: (keyof NodeJS.ProcessEnv & string)[],
   start: (config: Config) => Promise<{ url: string; close(): Promise<void> }>,
+  /** The port it will listen on: checked first, so that a port in use is told before the slow part of the start. */
+  port?: (config: Config) => number,
 ): void {
   const main = async () => {
     const missing = required.filter((name) => !process.env[name]);
     if (missing.length) throw new ConfigError(missing.map((name) => `${name}: required to run the ${part} on its own`));
     const config = loadConfig();
     setLogLevel(config.logLevel);
+    const listenPort = port?.(config);
+    if (listenPort) await assertPortFree(listenPort, config.host);
     const running = await start(config);
     onShutdown(() => running.close());
     process.stdout.write(`offergate ${part} listening on ${running.url}\n`);
