@@ -142,18 +142,16 @@ export class LiveSessions {
    */
   closeKey(keyId: string, last?: ExecutionResult, code: number = CloseCode.Unauthenticated, reason = "API key revoked"): { subscriptions: number; sockets: number } {
     let subscriptions = 0;
-    let sockets = 0;
     for (const live of [...this.subscriptions]) {
       if (live.keyId !== keyId) continue;
       subscriptions++;
       live.stop(last);
     }
-    for (const [socket, entry] of this.sockets) {
-      if (entry.keyId !== keyId) continue;
-      sockets++;
-      socket.close(code, reason);
-    }
-    return { subscriptions, sockets };
+    const closing: LiveSocket[] = [];
+    for (const [socket, entry] of this.sockets) if (entry.keyId === keyId) closing.push(socket);
+    // After the subscriptions' last results, which graphql-ws sends on the next turns.
+    if (closing.length) setImmediate(() => closing.forEach((socket) => socket.close(code, reason)));
+    return { subscriptions, sockets: closing.length };
   }
 
   /** How many subscriptions run on `socket`. */
@@ -240,42 +238,50 @@ function stoppable(
   const done = { value: undefined, done: true } as const;
   let stopped: { last?: ExecutionResult } | undefined;
   let finished = false;
-  let wakeStop: () => void = () => undefined;
-  const stopSignal = new Promise<undefined>((resolve) => (wakeStop = () => resolve(undefined)));
+  /** The `next()` waiting for the source, settled by `stop` if it comes first (no race on a long-lived promise: it would keep a reaction per result). */
+  let waiting: ((step: IteratorResult<ExecutionResult>) => void) | undefined;
   const end = () => {
     if (finished) return;
     finished = true;
     ended();
   };
+  const afterStop = (): IteratorResult<ExecutionResult> => {
+    end();
+    const last = stopped!.last;
+    if (!last) return done;
+    stopped!.last = undefined;
+    return { value: last, done: false };
+  };
   const stop = (last?: ExecutionResult) => {
     if (stopped) return;
     stopped = { last };
-    wakeStop();
+    const settle = waiting;
+    waiting = undefined;
+    settle?.(afterStop());
     void Promise.resolve(inner.return?.()).catch(() => undefined);
   };
   const iterator: AsyncIterableIterator<ExecutionResult> = {
-    async next() {
-      if (!stopped) {
-        let step: IteratorResult<ExecutionResult> | undefined;
-        try {
-          step = await Promise.race([inner.next(), stopSignal]);
-        } catch (error) {
-          end();
-          throw error;
-        }
-        if (step && !stopped) {
-          if (step.done) end();
-          else lastCursor = cursorOf(step.value) ?? lastCursor;
-          return step;
-        }
-      }
-      end();
-      const last = stopped!.last;
-      if (last) {
-        stopped!.last = undefined;
-        return { value: last, done: false };
-      }
-      return done;
+    next() {
+      if (stopped) return Promise.resolve(afterStop());
+      return new Promise<IteratorResult<ExecutionResult>>((resolve, reject) => {
+        const settle = (step: IteratorResult<ExecutionResult>) => resolve(step);
+        waiting = settle;
+        inner.next().then(
+          (step) => {
+            if (waiting !== settle) return; // stopped meanwhile: settled already
+            waiting = undefined;
+            if (step.done) end();
+            else lastCursor = cursorOf(step.value) ?? lastCursor;
+            resolve(step);
+          },
+          (error: unknown) => {
+            if (waiting !== settle) return;
+            waiting = undefined;
+            end();
+            reject(error);
+          },
+        );
+      });
     },
     async return() {
       stop();

@@ -173,6 +173,8 @@ describe("closeKey", () => {
     const revoked = { errors: [createGraphQLError("The API key was revoked", { extensions: { code: "UNAUTHENTICATED" } })] };
     expect(og.app.gateway.sessions.closeKey(a.marketplace.id, revoked)).toEqual({ subscriptions: 2, sockets: 1 });
     expect(await ws.closed).toEqual({ code: 4401, reason: "API key revoked" });
+    // Its subscription's last result came first.
+    expect(ws.of("1")[0]).toEqual({ id: "1", type: "next", payload: { errors: [{ message: "The API key was revoked", extensions: { code: "UNAUTHENTICATED" } }] } });
     await sse.ended;
     expect(sse.events).toEqual([
       { event: "next", data: { errors: [{ message: "The API key was revoked", extensions: { code: "UNAUTHENTICATED" } }] } },
