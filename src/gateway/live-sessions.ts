@@ -30,6 +30,9 @@ export const CloseCode = {
   Forbidden: 4403,
 } as const;
 
+/** How long ws waits for a peer to answer a close frame; a cut-off slow consumer gets as long to take its last results. */
+const CLOSE_TIMEOUT_MS = 30_000;
+
 export interface LiveLimits {
   maxSocketsPerAddress: number;
   maxSubscriptionsPerSocket: number;
@@ -54,6 +57,8 @@ interface Live {
   socket?: LiveSocket;
   /** The cursor of the last event the client was sent (null: none yet). */
   resumeAfter(): string | null;
+  /** Whether its last result already told the client where to resume (it was cut off already). */
+  interrupted(): boolean;
   stop(last?: ExecutionResult): void;
 }
 
@@ -126,8 +131,8 @@ export class LiveSessions {
           this.subscriptions.delete(live);
           release();
         };
-        const { iterator, stop, resumeAfter } = stoppable(results, ended);
-        const live: Live = { keyId, socket, stop, resumeAfter };
+        const { iterator, stop, resumeAfter, interrupted } = stoppable(results, ended);
+        const live: Live = { keyId, socket, stop, resumeAfter, interrupted };
         this.subscriptions.add(live);
         // Closed while it was being set up: it ends at once.
         if (this.closing) stop();
@@ -164,12 +169,18 @@ export class LiveSessions {
   /**
    * A client that took nothing on `socket`, not even a ping, for `stallMs`:
    * each of its subscriptions ends with SLOW_CONSUMER and the cursor of the
-   * last event it was sent (docs/feed.md), and the socket is closed with 1008
-   * after them, so a client that reads again gets all of it in order.
+   * last event it was sent (docs/feed.md). The keep-alive closes the socket
+   * once those last results are handed over, so that a client that reads
+   * again gets all of it in order.
    */
   cutSlowConsumer(socket: LiveSocket, stallMs: number): void {
     for (const live of [...this.subscriptions]) {
       if (live.socket !== socket) continue;
+      // Cut off already (its buffer at the gateway was full): that result is on its way, and is the last.
+      if (live.interrupted()) {
+        live.stop();
+        continue;
+      }
       gatewaySubscriptionsEnded.inc({ reason: "SLOW_CONSUMER" });
       live.stop(
         interruptedResult(
@@ -178,8 +189,6 @@ export class LiveSessions {
         ),
       );
     }
-    // After the subscriptions' last messages (graphql-ws sends them on the next turns).
-    setImmediate(() => socket.close(CloseCode.PolicyViolation, "SLOW_CONSUMER"));
   }
 
   /**
@@ -188,21 +197,29 @@ export class LiveSessions {
    * for it: no subscription, no bytes unsent. Otherwise it may be a slow
    * consumer, which has not read the ping yet either (graphql-ws's own
    * keep-alive would drop it as dead, 1006): it is cut off as one, with its
-   * cursors (`cutSlowConsumer`), once it has answered nothing for `stallMs`.
+   * cursors (`cutSlowConsumer`), once it has answered nothing for `stallMs`;
+   * its socket is closed with 1008 once its subscriptions' last results are
+   * handed over (graphql-ws sends each only after the one before left), or
+   * dropped if it takes nothing for as long as ws waits for a close (30 s).
    */
   keepAlive(socket: LiveSocket & PingableSocket, intervalMs: number, stallMs: number): void {
     let unansweredSince: number | undefined;
-    let cut = false;
+    let cutAt: number | undefined;
     socket.on("pong", () => (unansweredSince = undefined));
     const timer = setInterval(() => {
-      if (socket.readyState !== 1 || cut) return;
+      if (socket.readyState !== 1) return;
+      if (cutAt !== undefined) {
+        if (this.subscriptionsOn(socket) === 0) socket.close(CloseCode.PolicyViolation, "SLOW_CONSUMER");
+        else if (Date.now() - cutAt > Math.max(stallMs, CLOSE_TIMEOUT_MS)) socket.terminate();
+        return;
+      }
       if (unansweredSince === undefined) {
         unansweredSince = Date.now();
         return socket.ping();
       }
       if (socket.bufferedAmount === 0 && this.subscriptionsOn(socket) === 0) return socket.terminate();
       if (Date.now() - unansweredSince >= stallMs) {
-        cut = true;
+        cutAt = Date.now();
         this.cutSlowConsumer(socket, stallMs);
       }
     }, intervalMs);
@@ -230,11 +247,12 @@ export class LiveSessions {
 function stoppable(
   results: AsyncIterable<ExecutionResult>,
   ended: () => void,
-): { iterator: AsyncIterableIterator<ExecutionResult>; stop(last?: ExecutionResult): void; resumeAfter(): string | null } {
+): { iterator: AsyncIterableIterator<ExecutionResult>; stop(last?: ExecutionResult): void; resumeAfter(): string | null; interrupted(): boolean } {
   const inner = results[Symbol.asyncIterator]();
   // Results written to the socket directly (./shared-subscriptions.ts) do not pass here: their iterator knows their cursor.
   const own = (inner as { resumeAfter?: () => string | null }).resumeAfter;
   let lastCursor: string | null = null;
+  let interrupted = false;
   const done = { value: undefined, done: true } as const;
   let stopped: { last?: ExecutionResult } | undefined;
   let finished = false;
@@ -271,7 +289,10 @@ function stoppable(
             if (waiting !== settle) return; // stopped meanwhile: settled already
             waiting = undefined;
             if (step.done) end();
-            else lastCursor = cursorOf(step.value) ?? lastCursor;
+            else {
+              lastCursor = cursorOf(step.value) ?? lastCursor;
+              interrupted = step.value.errors?.some((e) => (e.extensions as { resumeAfter?: unknown } | undefined)?.resumeAfter !== undefined) ?? false;
+            }
             resolve(step);
           },
           (error: unknown) => {
@@ -292,7 +313,7 @@ function stoppable(
       return this;
     },
   };
-  return { iterator, stop, resumeAfter: () => (own ? own.call(inner) : lastCursor) };
+  return { iterator, stop, resumeAfter: () => (own ? own.call(inner) : lastCursor), interrupted: () => interrupted };
 }
 
 

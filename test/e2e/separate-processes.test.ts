@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { startJongodb, type EmbeddedMongo } from "../../src/shared/embedded-mongo";
@@ -77,26 +78,34 @@ describe("separate processes", () => {
   });
 });
 
-/** Embedded database servers running on this machine now. */
-const jongodbProcesses = (): number => {
+/** The embedded database servers `pid` started (its jongodb children; counting the machine's would count other runs'). */
+const jongodbChildren = (pid: number): number[] =>
+  execFileSync("ps", ["-o", "pid=,comm=", "--ppid", String(pid)], { encoding: "utf8" })
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, comm]) => comm === "jongodb")
+    .map(([child]) => Number(child));
+
+/** Whether a process runs (a zombie has ended, and waits only for its reaper). */
+const running = (pid: number): boolean => {
   try {
-    return execFileSync("pgrep", ["-f", "bin/jongodb"]).toString().trim().split("\n").length;
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
-    return 0; // pgrep exits 1 when nothing matches
+    return false;
   }
 };
 
 describe("the embedded default (npm start)", () => {
   it("starts with nothing set, prints where it listens and the generated admin key, and stops its database on SIGTERM", async () => {
-    const before = jongodbProcesses();
     const main = runNode("main.js", { PORT: String(await freePort()), LOG_LEVEL: "warn" });
     const [, url] = (await main.waitFor(/offergate listening on (\S+)/)) as unknown as [string, string];
     const [, key] = (await main.waitFor(/generated ADMIN_API_KEY=(\S+)/)) as unknown as [string, string];
-    expect(jongodbProcesses()).toBe(before + 1);
+    const databases = jongodbChildren(main.child.pid!);
+    expect(databases).toHaveLength(1);
     const viewer = await new GraphQLClient(url, key).data(ViewerDocument);
     expect(viewer.viewer).toEqual({ kind: "ADMIN", id: null });
     expect(await main.stop("SIGTERM")).toBe(0);
-    expect(jongodbProcesses()).toBe(before);
+    expect(running(databases[0]!)).toBe(false);
   });
 
   it("refuses to start in production without an admin key, naming the variable", async () => {
