@@ -17,7 +17,7 @@ export class WebhookRepository {
       const row = await this.counts.findOneAndUpdate(
         { _id: marketplaceId, count: { $lt: max } },
         { $inc: { count: 1 } },
-        { upsert: true, new: true },
+        { upsert: true, returnDocument: "after" },
       );
       return row !== null;
     } catch (error) {
@@ -47,12 +47,17 @@ export class WebhookRepository {
   /** Applies `set` and returns the webhook as it is now, or null when it does not exist. */
   async update(id: string, set: Partial<WebhookRecord>, inc: Partial<Record<"epoch", number>> = {}): Promise<WebhookRecord | null> {
     return this.model
-      .findOneAndUpdate({ _id: id }, { $set: set, ...(Object.keys(inc).length > 0 ? { $inc: inc } : {}) }, { new: true })
+      .findOneAndUpdate({ _id: id }, { $set: set, ...(Object.keys(inc).length > 0 ? { $inc: inc } : {}) }, { returnDocument: "after" })
       .lean<WebhookRecord>();
   }
 
+  /** Deletes the webhook; returns it as it was, or null when it was not there (or another call deleted it first). */
   async delete(id: string): Promise<WebhookRecord | null> {
-    return this.model.findOneAndDelete({ _id: id }).lean<WebhookRecord>();
+    // A read, then a delete that says whether it removed it (the embedded server refuses findOneAndDelete).
+    const found = await this.get(id);
+    if (!found) return null;
+    const { deletedCount } = await this.model.deleteOne({ _id: id });
+    return deletedCount === 1 ? found : null;
   }
 
   /** Enabled webhooks that `owner` holds or may take (of one marketplace, or all). */
@@ -65,7 +70,7 @@ export class WebhookRepository {
   /** Takes or renews the lease of one enabled webhook; null when another process holds it. */
   async acquire(id: string, owner: string, now: number, leaseMs: number): Promise<WebhookRecord | null> {
     return this.model
-      .findOneAndUpdate({ _id: id, enabled: true, ...takeable(owner, now) }, { $set: { leaseOwner: owner, leaseUntil: now + leaseMs } }, { new: true })
+      .findOneAndUpdate({ _id: id, enabled: true, ...takeable(owner, now) }, { $set: { leaseOwner: owner, leaseUntil: now + leaseMs } }, { returnDocument: "after" })
       .lean<WebhookRecord>();
   }
 
@@ -87,6 +92,6 @@ export class WebhookRepository {
    * the position was not set since the attempt began (`epoch`); null otherwise.
    */
   async settle(id: string, owner: string, epoch: number, set: Partial<WebhookRecord>): Promise<WebhookRecord | null> {
-    return this.model.findOneAndUpdate({ _id: id, leaseOwner: owner, epoch }, { $set: set }, { new: true }).lean<WebhookRecord>();
+    return this.model.findOneAndUpdate({ _id: id, leaseOwner: owner, epoch }, { $set: set }, { returnDocument: "after" }).lean<WebhookRecord>();
   }
 }
