@@ -315,6 +315,9 @@ describe("private targets", () => {
     } finally {
       await connection.close();
     }
+    // Disabled and enabled again, so that whichever process delivers it reads the webhook afresh.
+    await strict.admin.data(UpdateWebhookDocument, { input: { id: webhook.id, enabled: false } });
+    await strict.admin.data(UpdateWebhookDocument, { input: { id: webhook.id, enabled: true } });
     await w.submit(m, 5);
     const failed = await waitForWebhook(strict.admin, m, webhook.id, (h) => h.lastError !== null && /private address/.test(h.lastError), "a refused attempt");
     expect(failed.lastError).toMatch(/^refused: localhost resolves to a private address/);

@@ -1,15 +1,17 @@
 import { randomUUID } from "node:crypto";
 import type { EventBus } from "../../shared/bus";
+import { groupBy } from "../../shared/group-by";
 import { logger } from "../../shared/logger";
 import { webhookDeliveries, webhookDeliveryLatency, webhooksHeld, webhookStatsSources } from "../../shared/webhook-metrics";
 import type { FeedEventRecord } from "../feed/feed.model";
 import { buildDelivery, backoffMs, MAX_EVENTS_PER_DELIVERY, postDelivery, type AttemptResult } from "./webhook.http";
-import type { PendingDelivery } from "./webhook.model";
+import type { PendingDelivery, WebhookRecord } from "./webhook.model";
 import type { WebhookRepository } from "./webhook.repository";
 
 /** What the deliverer reads of the feed log (FeedRepository). */
 export interface WebhookFeedLog {
   after(marketplaceId: string, afterSeq: number, limit: number): Promise<FeedEventRecord[]>;
+  afterEach(positions: readonly { marketplaceId: string; afterSeq: number }[], limit: number): Promise<FeedEventRecord[]>;
   countAfter(marketplaceId: string, afterSeq: number): Promise<number>;
 }
 
@@ -48,20 +50,33 @@ class Worker {
   private retryTimer: NodeJS.Timeout | undefined;
   private inFlight: { controller: AbortController; epoch: number; url: string } | null = null;
   private checking = false;
+  /** The webhook as last read or written by this worker; dropped when it may have changed elsewhere. */
+  private doc: WebhookRecord | null = null;
   stopped = false;
+
+  readonly id: string;
+  readonly marketplaceId: string;
 
   constructor(
     private readonly deliverer: WebhookDeliverer,
-    readonly id: string,
-    readonly marketplaceId: string,
-  ) {}
+    doc: WebhookRecord,
+  ) {
+    this.id = doc._id;
+    this.marketplaceId = doc.marketplaceId;
+    this.doc = doc;
+  }
 
-  /** Looks again: a new event, a change of the webhook, or a retry due. */
-  kick(): void {
+  /**
+   * Looks again: a new event, or a retry due; `changed` when the webhook
+   * itself may have changed (its document is read again, and a delivery in
+   * flight is aborted if the webhook was deleted, disabled or moved).
+   */
+  kick(changed = false): void {
     if (this.stopped) return;
+    if (changed) this.doc = null;
     if (this.running) {
       this.again = true;
-      if (this.inFlight) void this.checkInFlight();
+      if (changed && this.inFlight) void this.checkInFlight();
       return;
     }
     this.running = true;
@@ -105,11 +120,20 @@ class Worker {
     }
   }
 
+  /** Writes an attempt's outcome (see WebhookRepository.settle); keeps what it wrote, or reads afresh next time when it could not. */
+  private async settle(doc: WebhookRecord, set: Partial<WebhookRecord>): Promise<WebhookRecord | null> {
+    const settled = await this.deliverer.settle(doc, set);
+    this.doc = settled;
+    return settled;
+  }
+
   private async step(): Promise<void> {
     const d = this.deliverer;
-    const doc = await d.repo.get(this.id);
+    const doc = this.doc ?? (await d.repo.get(this.id));
+    this.doc = doc;
     const now = Date.now();
-    if (!doc || !doc.enabled || doc.leaseOwner !== d.owner || doc.leaseUntil < now) {
+    // A lease lost to another process shows here or in `renew`; its expiry is checked where it is taken.
+    if (!doc || !doc.enabled || doc.leaseOwner !== d.owner) {
       d.drop(this.id, !!doc && doc.leaseOwner === d.owner);
       return;
     }
@@ -124,7 +148,7 @@ class Worker {
       }
       delivery = doc.pending;
     } else {
-      const events = await d.feed.after(doc.marketplaceId, doc.deliveredSeq, MAX_EVENTS_PER_DELIVERY);
+      const events = await d.readFeed(doc.marketplaceId, doc.deliveredSeq);
       if (events.length === 0) return;
       delivery = buildDelivery(doc._id, doc.marketplaceId, doc.epoch, events);
       lastEventAt = new Date(events.at(-1)!.occurredAt);
@@ -149,7 +173,7 @@ class Worker {
     webhookDeliveries.inc({ outcome: result.outcome });
     const attemptedAt = new Date();
     if (result.outcome === "delivered") {
-      const settled = await d.repo.settle(doc._id, d.owner, doc.epoch, {
+      const settled = await this.settle(doc, {
         deliveredSeq: delivery.toSeq,
         pending: null,
         nextAttemptAt: null,
@@ -168,7 +192,7 @@ class Worker {
     const failures = doc.consecutiveFailures + 1;
     const disable = failures >= d.options.maxFailures;
     const wait = backoffMs(failures, d.options.retryBaseMs, d.options.retryMaxMs);
-    const settled = await d.repo.settle(doc._id, d.owner, doc.epoch, {
+    const settled = await this.settle(doc, {
       pending: delivery,
       consecutiveFailures: failures,
       lastAttemptAt: attemptedAt,
@@ -184,6 +208,31 @@ class Worker {
   }
 }
 
+/** Collects the calls made in one turn of the event loop and runs them as one. */
+class TickBatch<In, Out> {
+  private queue: { input: In; resolve: (out: Out) => void; reject: (error: unknown) => void }[] = [];
+
+  constructor(private readonly run: (inputs: In[]) => Promise<Out[]>) {}
+
+  call(input: In): Promise<Out> {
+    return new Promise<Out>((resolve, reject) => {
+      if (this.queue.length === 0) setImmediate(() => void this.flush());
+      this.queue.push({ input, resolve, reject });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queue;
+    this.queue = [];
+    try {
+      const out = await this.run(batch.map((b) => b.input));
+      batch.forEach((b, i) => b.resolve(out[i]!));
+    } catch (error) {
+      for (const b of batch) b.reject(error);
+    }
+  }
+}
+
 /**
  * Delivers every webhook's feed off the request path, one per process: it
  * takes a lease on each webhook it delivers (in MongoDB, with an expiry it
@@ -195,10 +244,37 @@ export class WebhookDeliverer {
   readonly owner = `${process.pid}:${randomUUID()}`;
   private readonly workers = new Map<string, Worker>();
   private readonly scanning = new Map<string, { again: boolean }>();
+  /** Marketplaces with an enabled webhook, as of the last poll or webhook change: a ring for any other costs nothing. */
+  private withWebhooks = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
   private closed = false;
   private readonly statsSource = () => this.stats();
+  /**
+   * A mutation rings many feeds at once, and each woken webhook reads its
+   * feed and then records its acknowledgement: those made in the same turn
+   * of the event loop go to the database together (one read per partition
+   * of the log, one bulk write), so the deliveries cost the database, and
+   * the mutations that share it, a few statements rather than two per webhook.
+   */
+  private readonly feedReads = new TickBatch<{ marketplaceId: string; afterSeq: number }, FeedEventRecord[]>(async (reads) => {
+    if (reads.length === 1) return [await this.feed.after(reads[0]!.marketplaceId, reads[0]!.afterSeq, MAX_EVENTS_PER_DELIVERY)];
+    const limit = MAX_EVENTS_PER_DELIVERY * reads.length;
+    const rows = await this.feed.afterEach(reads, limit);
+    const byFeed = groupBy(rows, (r) => r.marketplaceId);
+    return Promise.all(
+      reads.map(async (r) => {
+        const mine = (byFeed.get(r.marketplaceId) ?? []).filter((e) => e.seq > r.afterSeq).slice(0, MAX_EVENTS_PER_DELIVERY);
+        // Each feed's share is a prefix of its events; only a feed the limit left out entirely is read on its own.
+        return mine.length === 0 && rows.length >= limit ? this.feed.after(r.marketplaceId, r.afterSeq, MAX_EVENTS_PER_DELIVERY) : mine;
+      }),
+    );
+  });
+  private readonly settles = new TickBatch<{ doc: WebhookRecord; set: Partial<WebhookRecord> }, WebhookRecord | null>(async (writes) =>
+    writes.length === 1
+      ? [await this.repo.settle(writes[0]!.doc._id, this.owner, writes[0]!.doc.epoch, writes[0]!.set)]
+      : this.repo.settleMany(this.owner, writes.map((w) => ({ id: w.doc._id, epoch: w.doc.epoch, set: w.set }))),
+  );
 
   constructor(
     readonly repo: WebhookRepository,
@@ -207,8 +283,16 @@ export class WebhookDeliverer {
     readonly options: WebhookDeliveryOptions,
   ) {}
 
+  readFeed(marketplaceId: string, afterSeq: number): Promise<FeedEventRecord[]> {
+    return this.feedReads.call({ marketplaceId, afterSeq });
+  }
+
+  settle(doc: WebhookRecord, set: Partial<WebhookRecord>): Promise<WebhookRecord | null> {
+    return this.settles.call({ doc, set });
+  }
+
   start(): void {
-    this.unsubscribe = this.bus.onRing((marketplaceId) => this.scan(marketplaceId));
+    this.unsubscribe = this.bus.onRing((marketplaceId, origin) => this.onRing(marketplaceId, origin === WEBHOOK_RING_ORIGIN));
     const poll = setInterval(() => this.scan(), this.options.pollMs);
     const renew = setInterval(() => void this.renew(), Math.max(250, Math.floor(this.options.leaseMs / 3)));
     for (const t of [poll, renew]) t.unref();
@@ -229,6 +313,24 @@ export class WebhookDeliverer {
     this.workers.clear();
     webhooksHeld.set(0);
     await this.repo.release(ids, this.owner).catch(() => undefined);
+  }
+
+  /**
+   * A ring: new events in the marketplace's feed, or (`changed`) one of its
+   * webhooks was created, changed or deleted. New events wake the webhooks
+   * of that marketplace held here, without a read; the database is asked
+   * only when one of its webhooks may be free for this process to take.
+   */
+  private onRing(marketplaceId: string, changed: boolean): void {
+    if (this.closed) return;
+    let held = false;
+    for (const w of this.workers.values()) {
+      if (w.marketplaceId !== marketplaceId) continue;
+      held = true;
+      w.kick(changed);
+    }
+    if (changed) this.withWebhooks.add(marketplaceId);
+    if (changed || (!held && this.withWebhooks.has(marketplaceId))) this.scan(marketplaceId);
   }
 
   /** Looks for webhooks to deliver (of one marketplace, or all), takes those it can, and kicks them. */
@@ -257,16 +359,18 @@ export class WebhookDeliverer {
   }
 
   private async scanOnce(marketplaceId?: string): Promise<void> {
-    // Held webhooks of that marketplace look at once (a change to one of them also rings).
-    for (const w of this.workers.values()) if (!marketplaceId || w.marketplaceId === marketplaceId) w.kick();
+    // The poll wakes every held webhook (a safety net for a lost ring); a change missed with a
+    // ring shows when the next attempt's outcome is refused (WebhookRepository.settle).
+    if (!marketplaceId) for (const w of this.workers.values()) w.kick();
     const now = Date.now();
+    if (!marketplaceId) this.withWebhooks = new Set(await this.repo.enabledMarketplaces());
     const rows = await this.repo.takeableBy(this.owner, now, marketplaceId);
     await Promise.all(
       rows.map(async (row) => {
         if (this.workers.has(row._id) || this.closed) return;
         const held = row.leaseOwner === this.owner && row.leaseUntil > now + this.options.leaseMs / 2 ? row : await this.repo.acquire(row._id, this.owner, now, this.options.leaseMs);
         if (!held || this.closed || this.workers.has(row._id)) return;
-        const worker = new Worker(this, held._id, held.marketplaceId);
+        const worker = new Worker(this, held);
         this.workers.set(held._id, worker);
         webhooksHeld.set(this.workers.size);
         worker.kick();

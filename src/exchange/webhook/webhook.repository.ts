@@ -67,6 +67,11 @@ export class WebhookRepository {
       .lean<WebhookRecord[]>();
   }
 
+  /** The marketplaces that have an enabled webhook. */
+  async enabledMarketplaces(): Promise<string[]> {
+    return (await this.model.distinct("marketplaceId", { enabled: true })) as string[];
+  }
+
   /** Takes or renews the lease of one enabled webhook; null when another process holds it. */
   async acquire(id: string, owner: string, now: number, leaseMs: number): Promise<WebhookRecord | null> {
     return this.model
@@ -88,10 +93,34 @@ export class WebhookRepository {
   }
 
   /**
-   * Records an attempt's outcome, only if `owner` still holds the lease and
-   * the position was not set since the attempt began (`epoch`); null otherwise.
+   * Records an attempt's outcome, only if `owner` still holds the lease, the
+   * webhook is still enabled and its position was not set since the attempt
+   * began (`epoch`); null otherwise.
    */
   async settle(id: string, owner: string, epoch: number, set: Partial<WebhookRecord>): Promise<WebhookRecord | null> {
-    return this.model.findOneAndUpdate({ _id: id, leaseOwner: owner, epoch }, { $set: set }, { returnDocument: "after" }).lean<WebhookRecord>();
+    return this.model.findOneAndUpdate({ _id: id, leaseOwner: owner, epoch, enabled: true }, { $set: set }, { returnDocument: "after" }).lean<WebhookRecord>();
+  }
+
+  /**
+   * `settle` for many webhooks in one bulk write, then one read to tell which
+   * took: a write took when the webhook now shows this owner, the same epoch,
+   * enabled, and the fields written.
+   */
+  async settleMany(owner: string, writes: readonly { id: string; epoch: number; set: Partial<WebhookRecord> }[]): Promise<(WebhookRecord | null)[]> {
+    await this.model.bulkWrite(
+      writes.map((w) => ({ updateOne: { filter: { _id: w.id, leaseOwner: owner, epoch: w.epoch, enabled: true }, update: { $set: w.set } } })),
+      { ordered: false },
+    );
+    const rows = await this.model.find({ _id: { $in: writes.map((w) => w.id) } }).lean<WebhookRecord[]>();
+    const byId = new Map(rows.map((r) => [r._id, r]));
+    return writes.map((w) => {
+      const row = byId.get(w.id);
+      if (!row || row.leaseOwner !== owner || row.epoch !== w.epoch || !row.enabled) return null;
+      const took = Object.entries(w.set).every(([k, v]) => sameValue((row as unknown as Record<string, unknown>)[k], v));
+      return took ? row : null;
+    });
   }
 }
+
+const sameValue = (a: unknown, b: unknown): boolean =>
+  a instanceof Date || b instanceof Date ? new Date(a as Date).getTime() === new Date(b as Date).getTime() : JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
