@@ -175,6 +175,8 @@ export function webhooksReport(result: Awaited<ReturnType<typeof runWebhooks>>, 
     "",
     `The mutation alone, before any webhook existed: p50 ${fixed(median(result.baselineMs))} ms, p99 ${fixed(quantile(result.baselineMs, 0.99))} ms.`,
     "",
+    "The phases run in this order on one growing feed log; on the embedded engine each feed append costs more as the log grows (README), so later phases' mutations are slower whatever the webhooks do, and the delivery's own share is the column from the mutation's response (the contract's clock: within 1 s of the mutation returning).",
+    "",
     `Metrics at the end: ${result.metrics || "(none)"}`,
   ].join("\n");
 }
