@@ -206,6 +206,21 @@ describe("delivery", () => {
     expect(errorCodes(await client.execute(DeleteWebhookDocument, { id: webhook.id }))).toEqual(["NOT_FOUND"]);
   });
 
+  it("a hanging endpoint holds up only its own webhook: the other webhooks of the marketplace get every event", async () => {
+    const { m, client, submit } = await marketplace();
+    const [hanging, healthy] = [await receiver(), await receiver()];
+    hanging.delayMs = 60_000; // accepts, never answers in time (WEBHOOK_TIMEOUT_MS is 1 s here)
+    const stuck = (await create(client, { marketplaceId: m, url: hanging.url })).webhook;
+    await create(client, { marketplaceId: m, url: healthy.url });
+    for (const price of [1, 2, 3]) await submit(price);
+    await healthy.waitFor(() => healthy.events().length === 3, "the healthy endpoint's three events");
+    expect(healthy.events().map((e) => e.price)).toEqual([1, 2, 3]);
+    const timedOut = await waitForWebhook(client, m, stuck.id, (h) => h.lastError !== null, "a timed-out attempt");
+    expect(timedOut).toMatchObject({ status: "FAILING", lastError: "timeout after 1 s", deliveredCursor: null });
+    expect(hanging.acknowledged()).toHaveLength(0);
+    await client.data(DeleteWebhookDocument, { id: stuck.id });
+  });
+
   it("counts deliveries by outcome, backlog and lag on /metrics", async () => {
     const delivered = await metric(og.origin, "offergate_webhook_deliveries_total", 'outcome="delivered"');
     const failed = await metric(og.origin, "offergate_webhook_deliveries_total", 'outcome="http_error"');

@@ -89,7 +89,8 @@ export class WebhookReceiver {
         this.aborted++;
       }
     });
-    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    // Unref'd: a slow answer still pending when the test ends must not keep the process alive.
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs).unref());
     this.inFlight--;
     if (closed) return;
     delivery.answered = this.status;
