@@ -363,7 +363,11 @@ export class WebhookDeliverer {
     // ring shows when the next attempt's outcome is refused (WebhookRepository.settle).
     if (!marketplaceId) for (const w of this.workers.values()) w.kick();
     const now = Date.now();
-    if (!marketplaceId) this.withWebhooks = new Set(await this.repo.enabledMarketplaces());
+    if (!marketplaceId) {
+      this.withWebhooks = new Set(await this.repo.enabledMarketplaces());
+      // No webhook anywhere: nothing to take (the common case, one small read per poll).
+      if (this.withWebhooks.size === 0) return;
+    }
     const rows = await this.repo.takeableBy(this.owner, now, marketplaceId);
     await Promise.all(
       rows.map(async (row) => {
