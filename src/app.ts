@@ -66,7 +66,7 @@ export async function startOffergate(config: Config, options: StartOptions = {})
     return startSubgraphServer(subgraph, 0);
   };
   let bus: EventBus | undefined;
-  let stopExchange: (() => void) | undefined;
+  let stopExchange: (() => Promise<void>) | undefined;
   const edge = edgeOptions(config);
   try {
     bus = config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus();
@@ -87,6 +87,7 @@ export async function startOffergate(config: Config, options: StartOptions = {})
       feedSweepIntervalMs: config.feedSweepIntervalMs,
       feedPollMs: config.feedPollMs,
       feedPartitions: config.feedPartitions,
+      webhooks: config.webhooks,
       accountsUrl: () => subgraphs.accounts!.url,
       catalogUrl: () => subgraphs.catalog!.url,
     });
@@ -139,7 +140,7 @@ export async function startOffergate(config: Config, options: StartOptions = {})
       close: async () => {
         await gateway.close();
         await edge.rateLimiter.close();
-        stopExchange?.();
+        await stopExchange?.();
         for (const s of Object.values(subgraphs)) await s.close();
         await bus?.close();
         for (const c of connections) await c.close();
@@ -148,7 +149,7 @@ export async function startOffergate(config: Config, options: StartOptions = {})
     };
   } catch (error) {
     await edge.rateLimiter.close();
-    stopExchange?.();
+    await stopExchange?.().catch(() => undefined);
     for (const s of Object.values(subgraphs)) await s.close().catch(() => undefined);
     await bus?.close();
     for (const c of connections) await c.close().catch(() => undefined);

@@ -6,6 +6,7 @@ import type { MarketplaceService } from "./marketplace/marketplace.service";
 import type { OfferService } from "./offer/offer.service";
 import type { RouteService } from "./route/route.service";
 import type { StockService } from "./stock/stock.service";
+import type { WebhookService } from "./webhook/webhook.service";
 
 export interface ExchangeServices {
   offers: OfferService;
@@ -14,6 +15,7 @@ export interface ExchangeServices {
   marketplaces: MarketplaceService;
   affiliations: AffiliationService;
   feed: FeedService;
+  webhooks: WebhookService;
 }
 
 export interface ExchangeContext {

@@ -29,6 +29,10 @@ import { buildExchangeSchema } from "./schema";
 import { stockModel } from "./stock/stock.model";
 import { StockRepository } from "./stock/stock.repository";
 import { StockService } from "./stock/stock.service";
+import { DEFAULT_WEBHOOK_OPTIONS, WebhookDeliverer, type WebhookDeliveryOptions } from "./webhook/webhook.deliverer";
+import { webhookCountModel, webhookModel } from "./webhook/webhook.model";
+import { WebhookRepository } from "./webhook/webhook.repository";
+import { WebhookService } from "./webhook/webhook.service";
 
 export interface ExchangeDeps {
   connection: Connection;
@@ -43,18 +47,22 @@ export interface ExchangeDeps {
   /** Where the owners of sellers, marketplaces (accounts) and products (catalog) answer `_entities`. */
   accountsUrl: () => string;
   catalogUrl: () => string;
+  /** Webhook delivery settings (WEBHOOK_*); unset ones take their defaults. */
+  webhooks?: Partial<WebhookDeliveryOptions>;
 }
 
 /** Wires the exchange subgraph: models and indexes, repositories, the rules' services, the feed and the schema. */
 export async function createExchangeSubgraph(
   deps: ExchangeDeps,
-): Promise<SubgraphServerOptions<ExchangeContext> & { services: ExchangeServices; stop(): void }> {
+): Promise<SubgraphServerOptions<ExchangeContext> & { services: ExchangeServices; stop(): Promise<void> }> {
   const models = {
     offers: offerModel(deps.connection),
     stock: stockModel(deps.connection),
     routes: routeModel(deps.connection),
     settings: settingsModel(deps.connection),
     affiliations: affiliationModel(deps.connection),
+    webhooks: webhookModel(deps.connection),
+    webhookCounts: webhookCountModel(deps.connection),
   };
   const feedModels = feedEventModels(deps.connection, await feedPartitions(deps.connection, deps.feedPartitions));
   await ensureIndexes([...Object.values(models), ...feedModels]);
@@ -70,7 +78,10 @@ export async function createExchangeSubgraph(
     internalSecret: deps.internalSecret,
   });
 
-  const feed = new FeedService(offers, new FeedRepository(feedModels), deps.bus, directory, { pollMs: deps.feedPollMs });
+  const feedLog = new FeedRepository(feedModels);
+  const feed = new FeedService(offers, feedLog, deps.bus, directory, { pollMs: deps.feedPollMs });
+  const webhookOptions = { ...DEFAULT_WEBHOOK_OPTIONS, ...deps.webhooks };
+  const webhookRepo = new WebhookRepository(models.webhooks, models.webhookCounts);
   const reconciler = new OfferReconciler(offers, stock, routes, settings);
   const forwarding = new ForwardingService(offers, routes, settings, stock, reconciler, directory, deps.maxForwardDepth);
   const propagation = new OfferPropagation(reconciler, forwarding, feed, { offers, stock, routes, settings });
@@ -81,6 +92,7 @@ export async function createExchangeSubgraph(
     marketplaces: new MarketplaceService(settings, offers, propagation, directory),
     affiliations: new AffiliationService(affiliations, directory),
     feed,
+    webhooks: new WebhookService(webhookRepo, feedLog, deps.bus, directory, webhookOptions),
   };
 
   // Changes a crash left half-propagated are settled now, events left in outboxes reach their
@@ -93,6 +105,9 @@ export async function createExchangeSubgraph(
     stopSettleSweeper();
     stopFeedSweeper();
   };
+  // Webhooks are delivered off the request path, from the durable log.
+  const deliverer = new WebhookDeliverer(webhookRepo, feedLog, deps.bus, webhookOptions);
+  deliverer.start();
 
   return {
     name: "exchange",
@@ -101,6 +116,9 @@ export async function createExchangeSubgraph(
     services,
     createContext: (principal: Principal | null) => createExchangeContext(services, principal),
     ready: async () => (await pingMongo(deps.connection)) && (await deps.bus.ping()),
-    stop: stopSweeper,
+    stop: async () => {
+      stopSweeper();
+      await deliverer.stop();
+    },
   };
 }

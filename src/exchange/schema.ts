@@ -9,6 +9,7 @@ import { ProductResolver } from "./product/product.resolver";
 import { RouteResolver } from "./route/route.resolver";
 import { SellerResolver } from "./seller/seller.resolver";
 import { StockResolver } from "./stock/stock.resolver";
+import { WebhookResolver } from "./webhook/webhook.resolver";
 
 const asIs = (ref: { id: string }) => ({ id: ref.id });
 
@@ -24,6 +25,7 @@ export function buildExchangeSchema(): Promise<GraphQLSchema> {
         SellerResolver,
         ProductResolver,
         FeedResolver,
+        WebhookResolver,
       ],
     },
     {

@@ -21,6 +21,7 @@ runStandalone("exchange subgraph", ["MONGODB_URI", "INTERNAL_SECRET", "ACCOUNTS_
     feedSweepIntervalMs: config.feedSweepIntervalMs,
     feedPollMs: config.feedPollMs,
     feedPartitions: config.feedPartitions,
+    webhooks: config.webhooks,
     accountsUrl: () => config.subgraphUrls.accounts!,
     catalogUrl: () => config.subgraphUrls.catalog!,
   });
@@ -28,7 +29,7 @@ runStandalone("exchange subgraph", ["MONGODB_URI", "INTERNAL_SECRET", "ACCOUNTS_
   return {
     url: running.url,
     close: async () => {
-      subgraph.stop();
+      await subgraph.stop();
       await running.close();
       await bus.close();
       await connection.close();

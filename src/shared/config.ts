@@ -57,6 +57,15 @@ const schema = z.object({
   WS_KEEPALIVE_MS: positiveInt.default(12_000),
   // Immutable entities (sellers, marketplaces' accounts, products) the gateway remembers; 0: none.
   ENTITY_CACHE_SIZE: z.coerce.number().int().min(0).default(100_000),
+  // Webhooks (SEMANTICS.md, "Webhooks").
+  WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+  WEBHOOK_RETRY_BASE_MS: positiveInt.default(1_000),
+  WEBHOOK_RETRY_MAX_MS: positiveInt.default(300_000),
+  WEBHOOK_MAX_FAILURES: positiveInt.default(50),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: bool.default("false"),
+  // How long a replica holds a webhook without renewing; another takes it over after (plus one poll).
+  WEBHOOK_LEASE_MS: positiveInt.min(1_000).max(25_000).default(15_000),
+  WEBHOOK_POLL_MS: positiveInt.max(5_000).default(2_000),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -102,6 +111,16 @@ export interface Config {
   };
   /** Immutable entities the gateway remembers (0: none). */
   entityCacheSize: number;
+  webhooks: {
+    timeoutMs: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    maxFailures: number;
+    /** Loopback, private and link-local targets allowed (development and tests only). */
+    allowPrivateTargets: boolean;
+    leaseMs: number;
+    pollMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -166,5 +185,14 @@ export function loadConfig(
       wsKeepAliveMs: e.WS_KEEPALIVE_MS,
     },
     entityCacheSize: e.ENTITY_CACHE_SIZE,
+    webhooks: {
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
+      maxFailures: e.WEBHOOK_MAX_FAILURES,
+      allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      leaseMs: e.WEBHOOK_LEASE_MS,
+      pollMs: e.WEBHOOK_POLL_MS,
+    },
   };
 }

@@ -11,6 +11,7 @@ export const ID_PREFIX = {
   product: "prd",
   offer: "off",
   apiKey: "key",
+  webhook: "whk",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -70,7 +70,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  exchange?.stop();
+  await exchange?.stop();
   await apollo?.stop();
   for (const s of servers) await s.close();
   await mongo?.stop();

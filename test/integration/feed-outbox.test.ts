@@ -83,7 +83,7 @@ describe("the outbox: a crash between an offer's change and its feed event loses
     expect((await db.offers.findById(offer._id))!.hasPending).toBe(true);
 
     const exchange = await restartExchange(connection);
-    exchange.stop();
+    await exchange.stop();
     const events = await db.feed.after(marketplaceId, 0, 10);
     expect(events.map((e) => [e.seq, e.type, e.offerId, e.price, e.quantity, e.available])).toEqual([
       [1, "ELIGIBLE", offer._id, 1500, 7, true],

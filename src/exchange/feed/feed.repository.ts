@@ -161,6 +161,11 @@ export class FeedRepository {
     return parts.flat().sort(byFeedOrder).slice(0, limit);
   }
 
+  /** How many events the feed holds after `afterSeq`. */
+  async countAfter(marketplaceId: string, afterSeq: number): Promise<number> {
+    return this.modelOf(marketplaceId).countDocuments({ marketplaceId, seq: { $gt: afterSeq } });
+  }
+
   async latestSeq(marketplaceId: string): Promise<number> {
     return this.readLastSeq(marketplaceId);
   }
