@@ -100,6 +100,19 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
  */
 const SIMPLE_CONTENT_TYPE = /^\s*(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)\b/i;
 
+/** A JSON request body (application/json, or a +json type). */
+const JSON_CONTENT_TYPE = /^\s*application\/([\w.-]+\+)?json\s*(;|$)/i;
+
+/** True when a body parses as JSON, as the runtime will parse it (UTF-8; a BOM is not JSON). */
+const isJson = (body: Buffer) => {
+  try {
+    JSON.parse(body.toString("utf8"));
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /**
  * The one public port: GraphQL at `/graphql` over HTTP and graphql-transport-ws,
  * plus `/health`, `/ready` and `/metrics`.
@@ -140,6 +153,12 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
             res.setHeader("connection", "close");
             refuse(res, 413, `Request body too large (the limit is ${options.maxBodyBytes} bytes)`);
             res.once("finish", () => req.destroy());
+            return "graphql";
+          }
+          // GraphQL over HTTP: a JSON body that is empty or does not parse is a 400, whatever the client accepts (the runtime would answer 200 to `Accept: application/json`).
+          const body = (req as IncomingMessage & { body: Buffer }).body;
+          if (JSON_CONTENT_TYPE.test(req.headers["content-type"] ?? "") && !isJson(body)) {
+            refuse(res, 400, body.length === 0 ? "The request body is empty" : "The request body is not valid JSON");
             return "graphql";
           }
         }
