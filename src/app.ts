@@ -63,7 +63,7 @@ export async function startOffergate(config: Config, options: StartOptions = {})
   const local: Record<string, LocalSubgraph> = {};
   const serve = async (subgraph: Parameters<typeof startSubgraphServer>[0]) => {
     local[subgraph.name] = subgraph;
-    return startSubgraphServer(subgraph, 0);
+    return startSubgraphServer({ ...subgraph, introspection: config.introspection }, 0);
   };
   let bus: EventBus | undefined;
   let stopExchange: (() => Promise<void>) | undefined;

@@ -16,7 +16,7 @@ runStandalone("accounts subgraph", ["MONGODB_URI", "INTERNAL_SECRET", "ADMIN_API
     internalSecret: config.internalSecret!,
     revokeKeys: bus ? (id) => bus.revokeKeys(id) : undefined,
   });
-  const running = await startSubgraphServer(subgraph, config.subgraphPorts.accounts, config.host);
+  const running = await startSubgraphServer({ ...subgraph, introspection: config.introspection }, config.subgraphPorts.accounts, config.host);
   return {
     url: running.url,
     close: async () => {

@@ -8,7 +8,7 @@ import { createCatalogSubgraph } from "./index";
 runStandalone("catalog subgraph", ["MONGODB_URI", "INTERNAL_SECRET"], async (config) => {
   const connection = await connectMongo(config.mongodbUri!, "offergate-catalog");
   const subgraph = await createCatalogSubgraph({ connection, internalSecret: config.internalSecret! });
-  const running = await startSubgraphServer(subgraph, config.subgraphPorts.catalog, config.host);
+  const running = await startSubgraphServer({ ...subgraph, introspection: config.introspection }, config.subgraphPorts.catalog, config.host);
   return {
     url: running.url,
     close: async () => {

@@ -25,7 +25,7 @@ runStandalone("exchange subgraph", ["MONGODB_URI", "INTERNAL_SECRET", "ACCOUNTS_
     accountsUrl: () => config.subgraphUrls.accounts!,
     catalogUrl: () => config.subgraphUrls.catalog!,
   });
-  const running = await startSubgraphServer(subgraph, config.subgraphPorts.exchange, config.host);
+  const running = await startSubgraphServer({ ...subgraph, introspection: config.introspection }, config.subgraphPorts.exchange, config.host);
   return {
     url: running.url,
     close: async () => {

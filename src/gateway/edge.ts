@@ -41,10 +41,10 @@ export function edgeOptions(
   };
 }
 
-/** The gateway server's own limits as configured: request body size, and how far a client may fall behind a shared subscription. */
+/** The gateway server's own limits as configured: request body size, how far a client may fall behind a shared subscription, and the web origins allowed in. */
 export function serverLimits(
   config: Config,
-): Pick<GatewayServerOptions, "maxBodyBytes" | "subscriptionBuffer" | "keepAliveMs" | "subscriptionStallMs" | "trustProxy"> {
+): Pick<GatewayServerOptions, "maxBodyBytes" | "subscriptionBuffer" | "keepAliveMs" | "subscriptionStallMs" | "trustProxy" | "corsOrigins"> {
   const { limits } = config;
   return {
     maxBodyBytes: limits.maxBodyBytes,
@@ -52,5 +52,6 @@ export function serverLimits(
     keepAliveMs: limits.wsKeepAliveMs,
     subscriptionStallMs: limits.subscriptionStallMs,
     trustProxy: config.trustProxy,
+    corsOrigins: config.corsOrigins,
   };
 }

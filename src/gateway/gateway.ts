@@ -107,16 +107,16 @@ export function createGateway(options: GatewayOptions) {
     logging: options.logLevel === "debug" ? "debug" : "error",
     graphqlEndpoint: "/graphql",
     landingPage: false,
+    // CORS is the HTTP server's, by allow-list (./http-server.ts): the runtime would let any origin in, with credentials.
+    cors: false,
     graphiql: false,
     // A subgraph that cannot be reached is SERVICE_UNAVAILABLE; other internals are masked, never with a stack.
     maskedErrors: { maskError: maskGatewayError, isDev: false },
     batching: options.maxBatch ? { limit: options.maxBatch } : false,
     disableIntrospection: options.introspection ? undefined : { disableIf: () => true },
     propagateHeaders: {
-      fromClientToSubgraphs: ({ context }) => {
-        const principal = (context as Partial<GatewayContext>).principal;
-        return principal ? { [PRINCIPAL_HEADER]: signPrincipal(principal, internalSecret) } : {};
-      },
+      // Anonymous requests are signed too: a subgraph serves nothing that does not come from a gateway.
+      fromClientToSubgraphs: ({ context }) => ({ [PRINCIPAL_HEADER]: signPrincipal((context as Partial<GatewayContext>).principal ?? null, internalSecret) }),
     },
     // Subscriptions go to the subgraphs over WebSockets of their own, or by direct calls in this process (see ./subscriptions.ts).
     plugins: () => [

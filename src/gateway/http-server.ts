@@ -28,6 +28,8 @@ export interface GatewayServerOptions {
   maxBodyBytes: number;
   /** Results a client may fall behind a subscription it shares with others before it is cut off (SUBSCRIPTION_BUFFER). */
   subscriptionBuffer?: number;
+  /** Web origins whose pages may call `/graphql` (CORS_ORIGINS); none when empty or omitted. */
+  corsOrigins?: string[];
   /** Shared live subscriptions that one subgraph answers alone take its results directly (./direct-subscriptions.ts). */
   direct?: DirectSubscribe;
   /** Live sockets and subscriptions: their caps, their end on shutdown, `closeKey` (the gateway's plugin counts SSE subscriptions in the same). */
@@ -100,6 +102,42 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
  */
 const SIMPLE_CONTENT_TYPE = /^\s*(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)\b/i;
 
+/** A JSON request body (application/json, or a +json type). */
+const JSON_CONTENT_TYPE = /^\s*application\/([\w.-]+\+)?json\s*(;|$)/i;
+
+/** True when a body parses as JSON, as the runtime will parse it (UTF-8; a BOM is not JSON). */
+const isJson = (body: Buffer) => {
+  try {
+    JSON.parse(body.toString("utf8"));
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * CORS by allow-list: an allowed origin is named back (never `*`, never with
+ * credentials: keys travel in the Authorization header, which a page must set
+ * itself); any other gets no CORS header, so its browser keeps the answer
+ * from it. Answers a preflight itself; true when the request was one.
+ */
+function applyCors(req: IncomingMessage, res: ServerResponse, allowed: ReadonlySet<string>): boolean {
+  // The answer depends on the Origin: a cache must not give one origin's answer to another.
+  res.setHeader("vary", "Origin");
+  const origin = req.headers.origin;
+  const permitted = origin !== undefined && allowed.has(origin);
+  if (permitted) res.setHeader("access-control-allow-origin", origin);
+  if (req.method !== "OPTIONS") return false;
+  if (permitted) {
+    res.setHeader("access-control-allow-methods", "GET, POST");
+    res.setHeader("access-control-allow-headers", "authorization, content-type, accept");
+    res.setHeader("access-control-max-age", "600");
+  }
+  res.writeHead(204, { "content-length": "0" });
+  res.end();
+  return true;
+}
+
 /**
  * The one public port: GraphQL at `/graphql` over HTTP and graphql-transport-ws,
  * plus `/health`, `/ready` and `/metrics`.
@@ -110,6 +148,7 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
   // operation that came first would meet no schema ("Expected null to be a GraphQL schema").
   await gateway.getSchema();
 
+  const corsOrigins = new Set(options.corsOrigins ?? []);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<string> => {
     const path = (req.url ?? "/").split("?")[0];
     switch (path) {
@@ -126,6 +165,7 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
         res.end(await Registry.merge([metrics.registry, dbRegistry, feedRegistry, entityCacheRegistry]).metrics());
         return "metrics";
       case "/graphql": {
+        if (applyCors(req, res, corsOrigins)) return "graphql";
         if (req.method === "POST") {
           if (SIMPLE_CONTENT_TYPE.test(req.headers["content-type"] ?? "")) {
             refuse(res, 415, "POST /graphql takes application/json (or application/graphql-response+json)");
@@ -140,6 +180,12 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
             res.setHeader("connection", "close");
             refuse(res, 413, `Request body too large (the limit is ${options.maxBodyBytes} bytes)`);
             res.once("finish", () => req.destroy());
+            return "graphql";
+          }
+          // GraphQL over HTTP: a JSON body that is empty or does not parse is a 400, whatever the client accepts (the runtime would answer 200 to `Accept: application/json`).
+          const body = (req as IncomingMessage & { body: Buffer }).body;
+          if (JSON_CONTENT_TYPE.test(req.headers["content-type"] ?? "") && !isJson(body)) {
+            refuse(res, 400, body.length === 0 ? "The request body is empty" : "The request body is not valid JSON");
             return "graphql";
           }
         }

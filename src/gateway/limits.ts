@@ -53,13 +53,20 @@ function pageSize(field: GraphQLField<unknown, unknown>, args: readonly { name: 
   return Math.min(Math.max(Math.trunc(n), 0), MAX_PAGE);
 }
 
+/** Nesting (fields, inline fragments and fragment spreads) beyond which the estimate refuses rather than recurse. */
+const MAX_NESTING = 256;
+
 /**
  * A cost estimate that accounts for list sizes: every field costs 1, times
  * the sizes of the lists it sits in. A field with `first` multiplies what is
- * below it by `first` (its `edges` list is that page, so it does not multiply
- * again); any other list field by UNBOUNDED_LIST_SIZE. Fragments are expanded
- * where they are spread, so a fragment bomb costs what it would fetch.
- * Returns as soon as the running total passes `stopAbove`.
+ * below it by `max(first, 1)` (its `edges` list is that page, so it does not
+ * multiply again; a page of 0 still costs what one item would, so that
+ * `first: 0` cannot hide a selection's size); any other list field by
+ * UNBOUNDED_LIST_SIZE. Fragments are costed once per spread, as if expanded,
+ * so a fragment bomb costs what it would fetch; but each fragment's cost is
+ * computed once and remembered, so the estimate itself takes time linear in
+ * the document, whatever the expansion would come to. Sums and products
+ * saturate just past `stopAbove`: the figure returned is exact up to there.
  */
 export function estimateCost(
   schema: GraphQLSchema,
@@ -76,26 +83,42 @@ export function estimateCost(
   const root = schema.getRootType(operation.operation);
   if (!root) return 0;
 
-  let total = 0;
-  const visit = (set: SelectionSetNode, type: GraphQLCompositeType, multiplier: number, inConnection: boolean, depth: number, seen: Set<string>): void => {
-    if (depth > 256) throw tooComplex("The query nests too deeply to estimate its cost");
+  const cap = Number.isFinite(stopAbove) ? stopAbove + 1 : Number.MAX_VALUE;
+  const add = (a: number, b: number) => Math.min(a + b, cap);
+  const times = (a: number, b: number) => Math.min(a * b, cap);
+  /** A fragment's cost per spread, by the type it is read as and whether it sits right under a connection. */
+  const perSpread = new Map<string, number>();
+  const costing = new Set<string>();
+
+  const cost = (set: SelectionSetNode, type: GraphQLCompositeType, inConnection: boolean, depth: number): number => {
+    if (depth > MAX_NESTING) throw tooComplex("The query nests too deeply to estimate its cost");
+    let total = 0;
     for (const selection of set.selections) {
-      if (total > stopAbove) return;
+      if (total >= cap) return cap;
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
         const fragment = fragments.get(selection.name.value);
-        // A fragment that spreads itself is invalid and refused by validation; do not loop on it.
-        if (!fragment || seen.has(fragment.name.value)) continue;
+        if (!fragment) continue;
         const condition = schema.getType(fragment.typeCondition.name.value);
-        const next = new Set(seen).add(fragment.name.value);
-        visit(fragment.selectionSet, isCompositeType(condition) ? condition : type, multiplier, inConnection, depth + 1, next);
+        const as = isCompositeType(condition) ? condition : type;
+        const key = `${fragment.name.value}:${as.name}:${inConnection}`;
+        let unit = perSpread.get(key);
+        if (unit === undefined) {
+          // A fragment that spreads itself is invalid and refused by validation; do not loop on it.
+          if (costing.has(key)) continue;
+          costing.add(key);
+          unit = cost(fragment.selectionSet, as, inConnection, depth + 1);
+          costing.delete(key);
+          perSpread.set(key, unit);
+        }
+        total = add(total, unit);
         continue;
       }
       if (selection.kind === Kind.INLINE_FRAGMENT) {
         const condition = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
-        visit(selection.selectionSet, isCompositeType(condition) ? condition : type, multiplier, inConnection, depth + 1, seen);
+        total = add(total, cost(selection.selectionSet, isCompositeType(condition) ? condition : type, inConnection, depth + 1));
         continue;
       }
-      total += multiplier;
+      total = add(total, 1);
       if (!selection.selectionSet || !("getFields" in type)) continue;
       const field = type.getFields()[selection.name.value];
       if (!field) continue;
@@ -103,14 +126,14 @@ export function estimateCost(
       if (!isCompositeType(childType)) continue;
       const first = pageSize(field, selection.arguments ?? [], variables);
       let factor = 1;
-      if (first !== undefined) factor = first;
+      if (first !== undefined) factor = Math.max(first, 1);
       else if (isListType(getNullableType(field.type)) && !inConnection) factor = UNBOUNDED_LIST_SIZE;
       const childIsConnection = first !== undefined && childType.name.endsWith("Connection");
-      visit(selection.selectionSet, childType, multiplier * factor, childIsConnection, depth + 1, seen);
+      total = add(total, times(factor, cost(selection.selectionSet, childType, childIsConnection, depth + 1)));
     }
+    return total;
   };
-  visit(operation.selectionSet, root, 1, false, 0, new Set());
-  return total;
+  return cost(operation.selectionSet, root, false, 0);
 }
 
 /**
@@ -139,8 +162,16 @@ export function useQueryLimits(limits: QueryLimits): GatewayPlugin[] {
   return [
     { onParse: ({ setParseFn }) => setParseFn(parseWithTokenLimit as never) },
     maxDepthPlugin({ n: limits.maxDepth, flattenFragments: true, propagateOnRejection: false, onReject: [report] }) as GatewayPlugin,
-    maxAliasesPlugin({ n: limits.maxAliases, propagateOnRejection: false, onReject: [report] }) as GatewayPlugin,
+    // `__typename` counts too (graphql-armor lets it through by default): a thousand of them are a thousand fields to plan and answer.
+    maxAliasesPlugin({ n: limits.maxAliases, allowList: [], propagateOnRejection: false, onReject: [report] }) as GatewayPlugin,
     {
+      // graphql-js stops comparing fields that share a name after a fixed budget of work ("Validation aborted."):
+      // a document built to exhaust it is too complex, not malformed.
+      onValidate: () => ({ result, setResult }) => {
+        if (result.some((error) => error.message === "Validation aborted.")) {
+          setResult([tooComplex("The query repeats the same fields too many times to be checked")]);
+        }
+      },
       onExecute({ args, setResultAndStopExecution }) {
         const error = checkCost(args.schema, args.document, args.operationName, args.variableValues);
         if (error) setResultAndStopExecution({ errors: [error] });

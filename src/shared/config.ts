@@ -10,9 +10,20 @@ const bool = z
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().min(1);
 
+/** `https://app.example.com` or `http://localhost:3000`: a scheme, a host and maybe a port, nothing else. */
+const isOrigin = (value: string) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.origin === value;
+  } catch {
+    return false;
+  }
+};
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-  HOST: z.string().min(1).default("0.0.0.0"),
+  // Loopback unless told otherwise: every port (the gateway's, and each subgraph's) is private until HOST opens it.
+  HOST: z.string().min(1).default("127.0.0.1"),
   PORT: port.default(4000),
   MONGODB_URI: z
     .string()
@@ -30,6 +41,12 @@ const schema = z.object({
   INTROSPECTION: bool.optional(),
   // "Did you mean ...?" in validation errors: on by default, off in production (it maps the schema).
   FIELD_SUGGESTIONS: bool.optional(),
+  // Web origins (scheme://host[:port], comma-separated) whose pages may call the gateway; none when unset.
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) => v.split(",").map((o) => o.trim()).filter(Boolean))
+    .refine((origins) => origins.every(isOrigin), "must be origins such as https://app.example.com, comma-separated")
+    .default(""),
   // Behind a reverse proxy: rate-limit anonymous clients by the last X-Forwarded-For address.
   TRUST_PROXY: bool.default("false"),
   // Separate-process mode: where each subgraph listens, and where the gateway finds it.
@@ -91,6 +108,8 @@ export interface Config {
   introspection: boolean;
   fieldSuggestions: boolean;
   trustProxy: boolean;
+  /** Origins allowed to call the gateway from a browser (CORS); empty: none. */
+  corsOrigins: string[];
   subgraphPorts: { accounts: number; catalog: number; exchange: number };
   subgraphUrls: { accounts?: string; catalog?: string; exchange?: string };
   limits: {
@@ -167,6 +186,7 @@ export function loadConfig(
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== "production",
     fieldSuggestions: e.FIELD_SUGGESTIONS ?? e.NODE_ENV !== "production",
     trustProxy: e.TRUST_PROXY,
+    corsOrigins: e.CORS_ORIGINS,
     subgraphPorts: { accounts: e.ACCOUNTS_PORT, catalog: e.CATALOG_PORT, exchange: e.EXCHANGE_PORT },
     subgraphUrls: { accounts: e.ACCOUNTS_URL, catalog: e.CATALOG_URL, exchange: e.EXCHANGE_URL },
     limits: {

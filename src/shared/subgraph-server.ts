@@ -18,7 +18,10 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   createContext: (principal: Principal | null) => TContext | Promise<TContext>;
   /** True while the subgraph's dependencies answer; drives `/ready`. */
   ready: () => Promise<boolean>;
+  /** Request bodies and WebSocket messages, at most (default 1 MiB). */
   maxBodyBytes?: number;
+  /** Introspection (default off: the gateway builds the supergraph from code, and needs none). */
+  introspection?: boolean;
 }
 
 export interface RunningSubgraph {
@@ -30,11 +33,13 @@ export interface RunningSubgraph {
   close(): Promise<void>;
 }
 
-/** Reads the principal header; a present but forged or stale one is refused outright. */
+const UNVERIFIED = "The request's principal could not be verified";
+
+/** Reads the principal header; a missing, forged or stale one is refused outright. */
 export function principalFromHeader(header: string | string[] | undefined, secret: string): Principal | null {
   const verdict = verifyPrincipal(Array.isArray(header) ? header[0] : header, secret);
   if (!verdict.ok) {
-    throw new GraphQLError("The request's principal could not be verified", {
+    throw new GraphQLError(UNVERIFIED, {
       extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
     });
   }
@@ -86,7 +91,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     schema,
     formatError,
     includeStacktraceInErrorResponses: false,
-    introspection: true,
+    introspection: options.introspection ?? false,
     csrfPrevention: true,
     // Shutdown is ours (src/shared/shutdown.ts): Apollo would stop and re-raise the signal.
     stopOnTerminationSignals: false,
@@ -111,6 +116,16 @@ export async function startSubgraphServer<TContext extends BaseContext>(
       return sendJson(res, ok ? 200 : 503, { status: ok ? "ready" : "unavailable" });
     }
     if (url.pathname !== "/graphql") return sendJson(res, 404, { error: "not found" });
+    // Only a part of this deployment may ask anything, anonymous reads included: a request without a
+    // valid signature is refused before its body is read (and the connection closed, not to read it).
+    let principal: Principal | null;
+    try {
+      principal = principalFromHeader(req.headers[PRINCIPAL_HEADER], internalSecret);
+    } catch {
+      res.setHeader("connection", "close");
+      res.once("finish", () => req.destroy());
+      return sendJson(res, 401, { errors: [{ message: UNVERIFIED, extensions: { code: "UNAUTHENTICATED" } }] });
+    }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
@@ -124,7 +139,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
-      context: async () => createContext(principalFromHeader(req.headers[PRINCIPAL_HEADER], internalSecret)),
+      context: async () => createContext(principal),
     });
     const outHeaders: Record<string, string> = {};
     for (const [key, value] of response.headers) outHeaders[key] = value;
@@ -137,7 +152,8 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     res.end();
   }
 
-  const wss = new WebSocketServer({ server, path: "/graphql" });
+  // ws would take messages of up to 100 MiB.
+  const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: maxBody });
   const wsServer = useServer(
     {
       schema,
@@ -145,11 +161,11 @@ export async function startSubgraphServer<TContext extends BaseContext>(
       // signs each operation's principal into `extensions.headers` (Hive's
       // propagateHeaders); a client of its own may sign its connection instead.
       context: async (ctx, _id, payload) => createContext(principalFromHeader(wsPrincipalHeader(ctx, payload), internalSecret)),
-      // A forged or stale principal gets an error for that operation, with its
-      // code, rather than a dropped socket.
+      // A missing, forged or stale principal gets an error for that operation,
+      // with its code, rather than a dropped socket.
       onSubscribe: (ctx, _id, payload) => {
         if (!verifyPrincipal(wsPrincipalHeader(ctx, payload), internalSecret).ok) {
-          return [new GraphQLError("The request's principal could not be verified", { extensions: { code: "UNAUTHENTICATED" } })];
+          return [new GraphQLError(UNVERIFIED, { extensions: { code: "UNAUTHENTICATED" } })];
         }
         return undefined;
       },

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { networkInterfaces } from "node:os";
 import { startJongodb, type EmbeddedMongo } from "../../src/shared/embedded-mongo";
 import { ViewerDocument } from "../generated/graphql";
 import { createMarketplace, createProduct, createSeller } from "../fixtures";
@@ -16,11 +17,12 @@ let mongo: EmbeddedMongo;
 const processes: RunningProcess[] = [];
 let gateway: GraphQLClient;
 const admin = `og_admin_${randomBytes(18).toString("base64url")}`;
+let common: Record<string, string>;
 
 beforeAll(async () => {
   mongo = await startJongodb();
   const [accounts, catalog, exchange, port] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const common = {
+  common = {
     MONGODB_URI: mongo.uri,
     INTERNAL_SECRET: randomBytes(32).toString("base64url"),
     ADMIN_API_KEY: admin,
@@ -69,6 +71,39 @@ describe("separate processes", () => {
     });
     const ready = await fetch(new URL("/ready", gateway.url), { signal: AbortSignal.timeout(5_000) });
     expect(ready.status).toBe(200);
+  });
+
+  it("each subgraph refuses a request that does not come from the gateway, anonymous reads included", async () => {
+    for (const url of [common.ACCOUNTS_URL, common.CATALOG_URL, common.EXCHANGE_URL]) {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ __typename }" }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      expect({ url, status: response.status }).toEqual({ url, status: 401 });
+      expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe("UNAUTHENTICATED");
+    }
+  });
+
+  it("a subgraph started without HOST listens on loopback only", async () => {
+    const outside = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+    const port = await freePort();
+    const catalog = runNode("catalog/server.js", { ...common, HOST: "", CATALOG_PORT: String(port) });
+    try {
+      await catalog.waitFor(/listening on/);
+      const reach = (host: string) =>
+        fetch(`http://${host}:${port}/health`, { signal: AbortSignal.timeout(5_000) }).then(
+          (r) => r.status,
+          () => "unreachable",
+        );
+      expect(await reach("127.0.0.1")).toBe(200);
+      if (outside) expect(await reach(outside)).toBe("unreachable");
+    } finally {
+      await catalog.stop("SIGKILL");
+    }
   });
 
   it("each part exits 0 on SIGTERM", async () => {

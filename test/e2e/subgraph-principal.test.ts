@@ -30,17 +30,17 @@ import { startTestOffergate, type TestOffergate } from "../helpers/offergate";
 
 /**
  * The subgraphs behind the gateway trust only a principal the gateway signed
- * with INTERNAL_SECRET. Called directly, each refuses a forged, tampered or
- * stale principal outright (401, whatever the operation), and treats a
- * request without one as anonymous: the public reads work, everything else
- * is UNAUTHENTICATED and changes nothing.
+ * with INTERNAL_SECRET, anonymous callers included. Called directly, each
+ * refuses a request without one, or with a forged, tampered or stale one,
+ * outright (401, whatever the operation, public reads included) and changes
+ * nothing. The gateway reaches them over HTTP here, as separate processes do.
  */
 const secret = randomBytes(32).toString("base64url");
 const ADMIN: Principal = { kind: "ADMIN", id: null };
 let og: TestOffergate;
 let world: Awaited<ReturnType<typeof buildWorld>>;
 beforeAll(async () => {
-  og = await startTestOffergate({ INTERNAL_SECRET: secret });
+  og = await startTestOffergate({ INTERNAL_SECRET: secret }, { subgraphTransport: "http" });
   world = await buildWorld(og.admin, 2);
   await world.affiliate(world.ids[0]!);
   await world.setStock(world.sellerId, 3);
@@ -114,9 +114,18 @@ describe("a subgraph called directly", () => {
     expect(response.data.createProduct.id).toMatch(/^prd_/);
   });
 
-  it.each(PRIVATE)("%s (%s) without a principal is UNAUTHENTICATED and changes nothing", async (_, subgraph, body) => {
+  it.each(PRIVATE)("%s (%s) without a principal is refused with 401 and changes nothing", async (_, subgraph, body) => {
     const before = await snapshot();
     const response = await call(subgraph, body());
+    expect(response.status).toBe(401);
+    expect(errorCodes(response)).toEqual(["UNAUTHENTICATED"]);
+    expect(response.data ?? null).toBeNull();
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it.each(PRIVATE)("%s (%s) as the signed anonymous caller is UNAUTHENTICATED and changes nothing", async (_, subgraph, body) => {
+    const before = await snapshot();
+    const response = await call(subgraph, body(), signPrincipal(null, secret));
     expect(errorCodes(response)).toEqual(["UNAUTHENTICATED"]);
     expect(Object.values(response.data ?? {}).every((v) => v === null)).toBe(true);
     expect(await snapshot()).toEqual(before);
@@ -136,12 +145,33 @@ describe("a subgraph called directly", () => {
     ["accounts", "{ sellers(first: 1) { totalCount } marketplaces(first: 1) { totalCount } viewer { kind } }"],
     ["catalog", "{ products(first: 1) { totalCount } }"],
     ["exchange", "{ offers(first: 1) { totalCount } }"],
-  ] as const)("the public reads of %s work without a principal, and are refused with a forged one", async (subgraph, query) => {
-    const open = await call(subgraph, { query });
-    expect(open.errors).toBeUndefined();
-    const forged = await call(subgraph, { query }, FORGED[0]![1]());
-    expect(forged.status).toBe(401);
-    expect(errorCodes(forged)).toEqual(["UNAUTHENTICATED"]);
+  ] as const)("the public reads of %s work for the signed anonymous caller, and are refused unsigned or forged", async (subgraph, query) => {
+    const signed = await call(subgraph, { query }, signPrincipal(null, secret));
+    expect(signed.errors).toBeUndefined();
+    for (const header of [undefined, ...FORGED.map(([, forge]) => forge())]) {
+      const refused = await call(subgraph, { query }, header);
+      expect({ header, status: refused.status, codes: errorCodes(refused), data: refused.data ?? null }).toEqual({ header, status: 401, codes: ["UNAUTHENTICATED"], data: null });
+    }
+  });
+
+  it("anonymous reads through the gateway reach every subgraph, signed", async () => {
+    const response = await og.anonymous.post({
+      query: "{ sellers(first: 1) { totalCount } products(first: 1) { totalCount } offers(first: 1) { totalCount } viewer { kind } }",
+    });
+    expect(response.errors).toBeUndefined();
+    expect(response.data).toEqual({
+      sellers: { totalCount: expect.any(Number) },
+      products: { totalCount: expect.any(Number) },
+      offers: { totalCount: expect.any(Number) },
+      viewer: null,
+    });
+    expect(response.data.sellers.totalCount).toBeGreaterThan(0);
+    expect(response.data.products.totalCount).toBeGreaterThan(0);
+  });
+
+  it("a GET to a subgraph without a principal is refused too", async () => {
+    const response = await fetch(`${url("catalog")}?query=${encodeURIComponent("{ products(first: 1) { totalCount } }")}`, { signal: AbortSignal.timeout(10_000) });
+    expect(response.status).toBe(401);
   });
 
   it("a principal header a client sends to the gateway is not passed on: the client stays anonymous", async () => {

@@ -45,7 +45,7 @@ describe("subgraph HTTP server", () => {
     const response = await createProduct(signPrincipal({ kind: "ADMIN", id: null }, secret));
     expect(response.errors).toBeUndefined();
     const id = response.data.createProduct.id as string;
-    const read = await post({ query: print(ProductByIdDocument), variables: { id } });
+    const read = await post({ query: print(ProductByIdDocument), variables: { id } }, signPrincipal(null, secret));
     expect(read.data).toEqual({ product: response.data.createProduct });
   });
 
@@ -61,8 +61,37 @@ describe("subgraph HTTP server", () => {
     expect(await products()).toBe(before);
   });
 
-  it("treats a request without the header as anonymous", async () => {
-    expect(errorCodes(await createProduct())).toEqual(["UNAUTHENTICATED"]);
+  it("treats a signed anonymous principal as anonymous", async () => {
+    const before = await products();
+    expect(errorCodes(await createProduct(signPrincipal(null, secret)))).toEqual(["UNAUTHENTICATED"]);
+    expect(await products()).toBe(before);
+  });
+
+  it("refuses a request without the header with 401, public reads included", async () => {
+    const before = await products();
+    for (const body of [{ query: print(CreateProductDocument), variables: { input: productInput() } }, { query: "{ products(first: 1) { totalCount } }" }]) {
+      const response = await post(body);
+      expect(response.status).toBe(401);
+      expect(errorCodes(response)).toEqual(["UNAUTHENTICATED"]);
+      expect(response.data ?? null).toBeNull();
+    }
+    expect(await products()).toBe(before);
+  });
+
+  it("refuses introspection unless it is switched on, signed or not", async () => {
+    const response = await post({ query: "{ __schema { queryType { name } } }" }, signPrincipal({ kind: "ADMIN", id: null }, secret));
+    expect(response.data?.__schema ?? null).toBeNull();
+    expect(response.errors?.[0]?.message).toMatch(/[Ii]ntrospection/);
+  });
+
+  it("closes a WebSocket that sends a message over 1 MiB with 1009, and keeps serving", async () => {
+    const { default: WebSocket } = await import("ws");
+    const socket = new WebSocket(subgraph.url.replace(/^http/, "ws"), "graphql-transport-ws");
+    await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+    const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+    socket.send(JSON.stringify({ type: "connection_init", payload: { pad: "x".repeat(1_048_577) } }));
+    expect(await closed).toBe(1009);
+    expect((await fetch(`${new URL(subgraph.url).origin}/health`, { signal: AbortSignal.timeout(5_000) })).status).toBe(200);
   });
 
   it("serves /health and /ready", async () => {

@@ -18,7 +18,8 @@ describe("loadConfig", () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       env: "development",
-      host: "0.0.0.0",
+      host: "127.0.0.1",
+      corsOrigins: [],
       port: 4000,
       maxForwardDepth: 3,
       logLevel: "info",
@@ -114,6 +115,13 @@ describe("loadConfig", () => {
     const config = loadConfig({ NODE_ENV: "production", ADMIN_API_KEY: goodKey, INTERNAL_SECRET: goodSecret });
     expect(config.introspection).toBe(false);
     expect(loadConfig({ NODE_ENV: "production", ADMIN_API_KEY: goodKey, INTERNAL_SECRET: goodSecret, INTROSPECTION: "true" }).introspection).toBe(true);
+  });
+
+  it("reads CORS_ORIGINS as a comma-separated list of origins, and refuses anything else", () => {
+    expect(loadConfig({ CORS_ORIGINS: "https://app.example.com, http://localhost:3000" }).corsOrigins).toEqual(["https://app.example.com", "http://localhost:3000"]);
+    for (const bad of ["*", "app.example.com", "https://app.example.com/", "https://app.example.com/path", "ftp://files.example.com", "https://a.example, null"]) {
+      expect(problemsOf({ CORS_ORIGINS: bad })).toEqual([expect.stringMatching(/^CORS_ORIGINS: /)]);
+    }
   });
 
   it("reports a missing production secret together with other bad variables", () => {

@@ -13,7 +13,7 @@ describe("the cost estimate", () => {
     ["one scalar", "{ viewer { kind } }", 2],
     ["a page of 10: the connection, then 10 × (edges, node, id)", "{ sellers(first: 10) { edges { node { id } } } }", 1 + 10 * 3],
     ["the schema's default page (20) when first is left out", "{ sellers { edges { node { id } } } }", 1 + 20 * 3],
-    ["first: 0", "{ sellers(first: 0) { totalCount edges { node { id } } } }", 1],
+    ["first: 0 counts as a page of 1: it cannot hide what the selection would cost", "{ sellers(first: 0) { totalCount edges { node { id } } } }", 1 + 4],
     ["totalCount and pageInfo are counted once per page", "{ sellers(first: 5) { totalCount pageInfo { hasNextPage } } }", 1 + 5 * 3],
     [`a list without first counts ${UNBOUNDED_LIST_SIZE}`, '{ offer(id: "x") { forwards { id } } }', 1 + 1 + UNBOUNDED_LIST_SIZE],
     ["nested pages multiply", "{ marketplaces(first: 10) { edges { node { offers(first: 10) { edges { node { id } } } } } } }", 1 + 10 * (2 + 1 + 10 * 3)],
@@ -39,6 +39,29 @@ describe("the cost estimate", () => {
     const started = Date.now();
     expect(estimateCost(schema, parse(bomb), undefined, {}, 1000)).toBeGreaterThan(1000);
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  const doubling = (n: number, root: string, leaf = "id") =>
+    [root.replace("SPREAD", `...F${n}`), `fragment F0 on Offer { ${leaf} }`, ...Array.from({ length: n }, (_, i) => `fragment F${i + 1} on Offer { ...F${i} ...F${i} }`)].join("\n");
+
+  it("expands fragments as spread, even under first: 0: doubling n times costs 2^n", () => {
+    // offers, edges, node, then 2^n ids.
+    for (const n of [0, 1, 10, 20]) expect(cost(doubling(n, "{ offers(first: 0) { edges { node { SPREAD } } } }"))).toBe(3 + 2 ** n);
+    expect(cost(doubling(3, "{ offers(first: 4) { edges { node { SPREAD } } } }", "id price"))).toBe(1 + 4 * (2 + 16));
+  });
+
+  it("remembers each fragment's cost: 2^200 spreads are costed in a moment, and the figure saturates past the limit", () => {
+    const bomb = parse(doubling(200, "{ offers(first: 0) { edges { node { SPREAD } } } }"));
+    const started = Date.now();
+    expect(estimateCost(schema, bomb, undefined, {}, 50_000)).toBe(50_001);
+    expect(estimateCost(schema, bomb, undefined, {})).toBeGreaterThan(2 ** 199);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("refuses to follow a chain of fragments deeper than it will recurse", () => {
+    const chain = ["{ offers(first: 1) { edges { node { ...F300 } } } }", "fragment F0 on Offer { id }", ...Array.from({ length: 300 }, (_, i) => `fragment F${i + 1} on Offer { ...F${i} }`)];
+    expect(() => cost(chain.join("\n"))).toThrow(/nests too deeply/);
+    expect(cost([chain[0]!.replace("F300", "F100"), ...chain.slice(1, 102)].join("\n"))).toBe(1 + 1 + 1 + 1);
   });
 });
 

@@ -1,7 +1,10 @@
 import type { ExecutionRequest } from "@graphql-tools/utils";
 import { GraphQLError, GraphQLInt, GraphQLObjectType, GraphQLSchema, parse } from "graphql";
 import { inProcessUpstream } from "../../src/gateway/in-process";
+import { PRINCIPAL_HEADER, signPrincipal } from "../../src/shared/principal";
 import { recordingSink } from "../helpers/upstream";
+
+const SECRET = "x".repeat(32);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -41,12 +44,18 @@ function subgraph(source: () => AsyncIterator<number>) {
       },
     }),
   });
-  const connect = inProcessUpstream({ schema, createContext: () => ({}) }, "x".repeat(32));
+  const connect = inProcessUpstream({ schema, createContext: () => ({}) }, SECRET);
   return { state, connect };
 }
 
 
-const request = { document: parse("subscription { tick }"), variables: {}, operationType: "subscription" } as ExecutionRequest;
+// Signed as the gateway signs every request to a subgraph, anonymous ones included.
+const request = {
+  document: parse("subscription { tick }"),
+  variables: {},
+  operationType: "subscription",
+  extensions: { headers: { [PRINCIPAL_HEADER]: signPrincipal(null, SECRET) } },
+} as ExecutionRequest;
 
 async function* count(to: number) {
   for (let n = 1; n <= to; n++) yield n;

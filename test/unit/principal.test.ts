@@ -16,8 +16,13 @@ describe("signPrincipal / verifyPrincipal", () => {
     expect(verifyPrincipal(signPrincipal(principal, secret, now), secret, now)).toEqual({ ok: true, principal });
   });
 
-  it.each([undefined, null, ""])("treats a missing header (%p) as anonymous", (header) => {
-    expect(verifyPrincipal(header, secret, now)).toEqual({ ok: true, principal: null });
+  it("round-trips a signed anonymous caller as null", () => {
+    expect(verifyPrincipal(signPrincipal(null, secret, now), secret, now)).toEqual({ ok: true, principal: null });
+    expect(verifyPrincipal(signPrincipal(null, "x".repeat(32), now), secret, now).ok).toBe(false);
+  });
+
+  it.each([undefined, null, ""])("refuses a missing header (%p): anonymous callers are signed too", (header) => {
+    expect(verifyPrincipal(header, secret, now)).toEqual({ ok: false, reason: "missing principal header" });
   });
 
   it("refuses a header signed with another secret (forged)", () => {
