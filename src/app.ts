@@ -107,6 +107,7 @@ export async function startOffergate(config: Config, options: StartOptions = {})
     // A rotated key is forgotten by this gateway's cache, and what it holds open ended, at once; on other replicas through the bus.
     const liveAccess = new LiveAccess(authenticate);
     bus.onRevokeKeys((id) => void liveAccess.revoked(id));
+    bus.onRevocationsMissed(() => void liveAccess.revokedAll());
     const gateway = await startGatewayServer(
       {
         gateway: createGateway({

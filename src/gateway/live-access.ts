@@ -140,6 +140,12 @@ export class LiveAccess {
     );
   }
 
+  /** Revocations may have been missed (the event bus was cut off): every account's keys are checked again. */
+  async revokedAll(): Promise<void> {
+    this.authenticate.forget?.();
+    await Promise.all([...this.held.keys()].map((principalId) => this.revoked(principalId)));
+  }
+
   /** Connections held now. */
   size(): number {
     let n = 0;
