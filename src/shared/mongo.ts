@@ -11,14 +11,14 @@ mongoose.set("strictQuery", true);
  * Timeouts on every database call, so that a database that is down or cut
  * off fails a request fast (SERVICE_UNAVAILABLE) instead of holding it:
  * finding a server to send to, connecting, waiting for a pooled connection,
- * and the answer on an open socket. The last one is generous: a socket that
- * times out is closed with every operation on it, and the embedded server's
+ * and the answer on an open socket. The last one is generous: a write cut
+ * off by the client may still have been applied, and the embedded server's
  * writes grow slow on big collections (docs/decisions.md).
  */
 export const MONGO_TIMEOUTS = {
   serverSelectionTimeoutMS: 2_000,
   connectTimeoutMS: 2_000,
-  waitQueueTimeoutMS: 2_000,
+  waitQueueTimeoutMS: 10_000,
   socketTimeoutMS: 30_000,
 } as const;
 

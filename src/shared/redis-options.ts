@@ -9,39 +9,55 @@
 export const REDIS_DISCONNECT_TIMEOUT_MS = 200;
 
 /**
- * How long one Redis command on a request's path may take: a healthy Redis
- * answers in a millisecond or two, so one that takes longer is treated as
- * down for that request (ioredis's `commandTimeout`).
+ * How long one Redis command on a request's path may take before the request
+ * goes on without it. A healthy Redis answers in a millisecond or two, but
+ * the reply is read only when the event loop gets to it: a busy gateway
+ * (dozens of requests in flight) measured over 100 ms, so a tighter bound
+ * would take a busy process for a dead Redis.
  */
-export const REDIS_COMMAND_TIMEOUT_MS = 100;
+export const REDIS_COMMAND_TIMEOUT_MS = 500;
 
-/** After a command failed or timed out, Redis is not asked again on a request's path for this long. */
-export const REDIS_BACKOFF_MS = 1_000;
+/** After a command failed or timed out, requests stop asking Redis; it is probed this often until it answers again. */
+export const REDIS_PROBE_MS = 1_000;
 
 /** Whether a request should ask Redis now, or go on without it (its caller then falls back to what this process knows). */
 export interface RedisGate {
   usable(): boolean;
-  /** A command failed or timed out: stop asking for REDIS_BACKOFF_MS. */
+  /** A command failed or timed out: requests stop asking until a probe (a PING, off their path) is answered. */
   failed(): void;
 }
 
 /**
- * Asks Redis only while its connection is ready and no command failed in the
- * last REDIS_BACKOFF_MS; before the first connection, commands wait for it
+ * Asks Redis only while its connection is ready and no command has failed
+ * since the last answer; before the first connection, commands wait for it
  * (a new replica uses Redis from its first request). ioredis would otherwise
  * queue every command made while it reconnects, and answer it only when a
- * reconnection succeeds or its retries run out: seconds per request.
+ * reconnection succeeds or its retries run out: seconds per request. So a
+ * Redis that is down costs a request nothing, and one that hangs costs only
+ * the requests in flight when it started to (at most REDIS_COMMAND_TIMEOUT_MS).
  */
-export function redisGate(client: { readonly status: string; on(event: "ready", listener: () => void): unknown }): RedisGate {
+export function redisGate(client: { readonly status: string; on(event: "ready", listener: () => void): unknown; ping(): Promise<unknown> }): RedisGate {
   let everReady = client.status === "ready";
-  let failedUntil = 0;
+  let failing = false;
+  let probe: NodeJS.Timeout | undefined;
+  const recovered = () => {
+    failing = false;
+    clearInterval(probe);
+    probe = undefined;
+  };
   client.on("ready", () => {
     everReady = true;
-    failedUntil = 0;
+    recovered();
   });
   return {
-    usable: () =>
-      client.status === "ready" ? Date.now() >= failedUntil : !everReady && ["wait", "connecting", "connect"].includes(client.status),
-    failed: () => void (failedUntil = Date.now() + REDIS_BACKOFF_MS),
+    usable: () => (client.status === "ready" ? !failing : !everReady && ["wait", "connecting", "connect"].includes(client.status)),
+    failed: () => {
+      failing = true;
+      if (probe) return;
+      probe = setInterval(() => {
+        if (client.status === "ready") client.ping().then(recovered, () => undefined);
+      }, REDIS_PROBE_MS);
+      probe.unref();
+    },
   };
 }
