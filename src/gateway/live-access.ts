@@ -40,7 +40,7 @@ interface Noted {
 
 /**
  * What a key holds open at this gateway, by account: WebSockets opened with
- * it and subscriptions over HTTP (SSE, multipart). When an account's keys
+ * it and subscriptions over HTTP (SSE). When an account's keys
  * change (`revoked`, from the event bus on every replica), each key it holds
  * open is checked again, and what a refused key holds ends at once with
  * UNAUTHENTICATED: a socket gets an `error` for each of its subscriptions
