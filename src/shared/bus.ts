@@ -93,7 +93,8 @@ export async function createRedisBus(url: string): Promise<EventBus> {
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS,
   });
-  const sub = new Redis(url, { lazyConnect: true, disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS });
+  // Its only commands are the SUBSCRIBEs at start and on reconnection, off any request's path.
+  const sub = new Redis(url, { lazyConnect: true, commandTimeout: 5_000, disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS });
   for (const client of [pub, sub]) client.on("error", (error) => logger.warn("redis error", { error: error.message }));
   await Promise.all([pub.connect(), sub.connect()]);
   await sub.subscribe(CHANNEL, REVOCATIONS);
