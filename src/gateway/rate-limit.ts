@@ -58,7 +58,7 @@ export function createRedisRateLimiter(url: string, limit: number, windowMs = WI
     disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS,
   });
   redis.on("error", (error) => logger.warn("rate limiter: redis error", { error: error.message }));
-  const gate = redisGate(redis);
+  const gate = redisGate(url, redis);
   const fallback = createLocalRateLimiter(limit, windowMs);
   return {
     async hit(bucket) {

@@ -98,7 +98,7 @@ export async function createRedisBus(url: string): Promise<EventBus> {
   for (const client of [pub, sub]) client.on("error", (error) => logger.warn("redis error", { error: error.message }));
   await Promise.all([pub.connect(), sub.connect()]);
   await sub.subscribe(CHANNEL, REVOCATIONS);
-  const gate = redisGate(pub);
+  const gate = redisGate(url, pub);
   const local = createLocalBus();
   sub.on("message", (channel: string, message: string) => {
     if (channel === REVOCATIONS) void local.revokeKeys(message);
@@ -148,7 +148,7 @@ export async function createRedisBus(url: string): Promise<EventBus> {
       return () => void missed.delete(listener);
     },
     ping: async () => {
-      if (pub.status !== "ready") return false;
+      if (!gate.usable()) return false;
       try {
         return (await pub.ping()) === "PONG";
       } catch {

@@ -27,37 +27,43 @@ export interface RedisGate {
   failed(): void;
 }
 
+/** Whether requests are to leave a Redis alone, by URL: one client's timeout spares the others theirs. */
+const failing = new Map<string, { probe: NodeJS.Timeout }>();
+
 /**
- * Asks Redis only while its connection is ready and no command has failed
- * since the last answer; before the first connection, commands wait for it
- * (a new replica uses Redis from its first request). ioredis would otherwise
- * queue every command made while it reconnects, and answer it only when a
- * reconnection succeeds or its retries run out: seconds per request. So a
- * Redis that is down costs a request nothing, and one that hangs costs only
- * the requests in flight when it started to (at most REDIS_COMMAND_TIMEOUT_MS).
+ * Asks Redis only while its connection is ready and no command on any client
+ * of the same URL has failed since the last answer; before the first
+ * connection, commands wait for it (a new replica uses Redis from its first
+ * request). ioredis would otherwise queue every command made while it
+ * reconnects, and answer it only when a reconnection succeeds or its retries
+ * run out: seconds per request. So a Redis that is down costs a request
+ * nothing, and one that hangs costs only the requests in flight when it
+ * started to (at most REDIS_COMMAND_TIMEOUT_MS).
  */
-export function redisGate(client: { readonly status: string; on(event: "ready", listener: () => void): unknown; ping(): Promise<unknown> }): RedisGate {
+export function redisGate(
+  url: string,
+  client: { readonly status: string; on(event: "ready", listener: () => void): unknown; ping(): Promise<unknown> },
+): RedisGate {
   let everReady = client.status === "ready";
-  let failing = false;
-  let probe: NodeJS.Timeout | undefined;
   const recovered = () => {
-    failing = false;
-    clearInterval(probe);
-    probe = undefined;
+    clearInterval(failing.get(url)?.probe);
+    failing.delete(url);
   };
   client.on("ready", () => {
     everReady = true;
     recovered();
   });
   return {
-    usable: () => (client.status === "ready" ? !failing : !everReady && ["wait", "connecting", "connect"].includes(client.status)),
+    usable: () => (client.status === "ready" ? !failing.has(url) : !everReady && ["wait", "connecting", "connect"].includes(client.status)),
     failed: () => {
-      failing = true;
-      if (probe) return;
-      probe = setInterval(() => {
+      if (failing.has(url)) return;
+      const probe = setInterval(() => {
         if (client.status === "ready") client.ping().then(recovered, () => undefined);
+        // This client was closed: let requests ask again (with their timeouts) rather than never.
+        else if (client.status === "end") recovered();
       }, REDIS_PROBE_MS);
       probe.unref();
+      failing.set(url, { probe });
     },
   };
 }

@@ -158,3 +158,34 @@ it("keyed requests stay fast with Redis down, rotations still hold across replic
   process.stdout.write(`[redis back] keyed requests: ${quantiles(after)}\n`);
   await held.close();
 });
+
+it("a Redis that hangs (SIGSTOP) costs only the requests in flight when it stopped answering, and is used again once it answers", async () => {
+  const seller = await createSeller(a.admin);
+  expect((await a.as(seller.apiKey).data(ViewerDocument)).viewer?.id).toBe(seller.seller.id);
+  redis!.kill("SIGSTOP");
+  try {
+    const durations: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const [ms, response] = await timed(() => a.as(seller.apiKey).execute(ViewerDocument));
+      expect(response.errors).toBeUndefined();
+      durations.push(ms);
+    }
+    process.stdout.write(`[redis hung] keyed requests: ${quantiles(durations)}; the first: ${durations[0]!.toFixed(1)} ms\n`);
+    // The first may wait for one command's timeout (500 ms): it stops every client of that Redis asking; the rest do not wait.
+    expect(durations[0]).toBeLessThan(2_500);
+    expect(Math.max(...durations.slice(1))).toBeLessThan(1_000);
+    const [readyMs, status] = await timed(() => readyStatus(a));
+    process.stdout.write(`[redis hung] /ready answered ${status} in ${readyMs.toFixed(1)} ms\n`);
+    expect(status).toBe(503);
+    expect(readyMs).toBeLessThan(1_500);
+  } finally {
+    redis!.kill("SIGCONT");
+  }
+  await eventually(async () => (await readyStatus(a)) === 200, 20_000, "/ready 200 once Redis answers");
+  // Back on Redis: a rotation through B is refused by A at once, though A just verified the key.
+  const rotated = await b.as(seller.apiKey).data(RotateApiKeyDocument, {});
+  await eventually(async () => (await a.as(rotated.rotateApiKey.apiKey).execute(ViewerDocument)).errors === undefined, 5_000, "the new key on A");
+  const next = await b.as(rotated.rotateApiKey.apiKey).data(RotateApiKeyDocument, {});
+  expect(errorCodes(await a.as(rotated.rotateApiKey.apiKey).execute(ViewerDocument))).toEqual(["UNAUTHENTICATED"]);
+  expect((await a.as(next.rotateApiKey.apiKey).data(ViewerDocument)).viewer?.id).toBe(seller.seller.id);
+});
