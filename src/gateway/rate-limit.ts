@@ -1,7 +1,7 @@
 import { GraphQLError } from "graphql";
 import Redis from "ioredis";
 import { logger } from "../shared/logger";
-import { REDIS_COMMAND_TIMEOUT_MS, REDIS_DISCONNECT_TIMEOUT_MS, redisGate } from "../shared/redis-options";
+import { REDIS_DISCONNECT_TIMEOUT_MS, redisGate, withTimeout } from "../shared/redis-options";
 
 export interface RateVerdict {
   allowed: boolean;
@@ -54,7 +54,6 @@ export function createRedisRateLimiter(url: string, limit: number, windowMs = WI
   const redis = new Redis(url, {
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
-    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS,
   });
   redis.on("error", (error) => logger.warn("rate limiter: redis error", { error: error.message }));
@@ -66,7 +65,7 @@ export function createRedisRateLimiter(url: string, limit: number, windowMs = WI
       const window = Math.floor(now / windowMs);
       if (!gate.usable()) return fallback.hit(bucket);
       try {
-        const n = (await redis.eval(HIT, 1, `offergate:rate:${window}:${bucket}`, String(windowMs + 1_000))) as number;
+        const n = (await withTimeout(redis.eval(HIT, 1, `offergate:rate:${window}:${bucket}`, String(windowMs + 1_000)))) as number;
         return { allowed: n <= limit, retryAfterMs: (window + 1) * windowMs - now };
       } catch (error) {
         gate.failed();

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import Redis from "ioredis";
 import { logger } from "./logger";
-import { REDIS_COMMAND_TIMEOUT_MS, REDIS_DISCONNECT_TIMEOUT_MS, redisGate } from "./redis-options";
+import { REDIS_DISCONNECT_TIMEOUT_MS, redisGate, withTimeout } from "./redis-options";
 
 /**
  * The doorbell: "marketplace M has new feed events". It carries no events
@@ -90,7 +90,6 @@ export async function createRedisBus(url: string): Promise<EventBus> {
   const pub = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
-    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS,
   });
   // Its only commands are the SUBSCRIBEs at start and on reconnection, off any request's path.
@@ -117,7 +116,7 @@ export async function createRedisBus(url: string): Promise<EventBus> {
   const ask = async <T>(command: () => Promise<T>): Promise<T> => {
     if (!gate.usable()) throw new Error("redis unavailable");
     try {
-      return await command();
+      return await withTimeout(command());
     } catch (error) {
       gate.failed();
       throw error;
@@ -150,7 +149,7 @@ export async function createRedisBus(url: string): Promise<EventBus> {
     ping: async () => {
       if (!gate.usable()) return false;
       try {
-        return (await pub.ping()) === "PONG";
+        return (await withTimeout(pub.ping())) === "PONG";
       } catch {
         return false;
       }

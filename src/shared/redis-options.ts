@@ -17,6 +17,31 @@ export const REDIS_DISCONNECT_TIMEOUT_MS = 200;
  */
 export const REDIS_COMMAND_TIMEOUT_MS = 500;
 
+/**
+ * `command`, or a rejection once it has not answered in `ms`. Checked again
+ * after the event loop has read its sockets (`setImmediate` runs after the
+ * poll phase): on a busy process the timer and a reply that came in time are
+ * often due together, and the timer would win.
+ */
+export function withTimeout<T>(command: Promise<T>, ms = REDIS_COMMAND_TIMEOUT_MS): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => setImmediate(() => settled || reject(new Error(`redis command timed out after ${ms} ms`))), ms);
+    command.then(
+      (value) => {
+        settled = true;
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        settled = true;
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** After a command failed or timed out, requests stop asking Redis; it is probed this often until it answers again. */
 export const REDIS_PROBE_MS = 1_000;
 
