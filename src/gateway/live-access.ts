@@ -203,8 +203,8 @@ function endable(results: AsyncIterable<ExecutionResult>, live: LiveAccess, note
   const release = live.hold(noted.principalId, noted.apiKey, noted.mark, (code) => {
     last = { errors: [createGraphQLError(MESSAGES[code], { extensions: { code, reason: "KEY_REVOKED" } })] };
     gatewaySubscriptionsEnded.inc({ reason: "KEY_REVOKED" });
-    void inner.return?.()?.catch(() => undefined);
     stop();
+    void inner.return?.()?.catch(() => undefined);
   });
   const lastResult = (): IteratorResult<ExecutionResult> => {
     finished = true;
@@ -216,7 +216,8 @@ function endable(results: AsyncIterable<ExecutionResult>, live: LiveAccess, note
       if (finished) return done;
       if (last) return lastResult();
       const step = await Promise.race([inner.next(), stopped]);
-      if (step === "stopped") return lastResult();
+      // Ended while waiting: the end says why, whatever the stream's own ending raced it.
+      if (step === "stopped" || last) return lastResult();
       if (step.done) {
         finished = true;
         release();
