@@ -7,6 +7,7 @@ import { createAuthenticator, httpKeyLookup, inProcessKeyLookup } from "./gatewa
 import { directSubscriptions, inProcessDirect, webSocketDirect } from "./gateway/direct-subscriptions";
 import { edgeOptions, serverLimits } from "./gateway/edge";
 import { createGateway } from "./gateway/gateway";
+import { LiveAccess } from "./gateway/live-access";
 import { startGatewayServer, type RunningGateway } from "./gateway/http-server";
 import { createMetrics } from "./gateway/metrics";
 import { createLocalBus, createRedisBus, type EventBus } from "./shared/bus";
@@ -103,8 +104,10 @@ export async function startOffergate(config: Config, options: StartOptions = {})
       inProcess ? inProcessKeyLookup(inProcess.accounts!, internalSecret) : httpKeyLookup(() => subgraphs.accounts!.url, internalSecret),
       (id) => bus!.revocationGeneration(id),
     );
-    // A rotated key is forgotten by this gateway's cache at once, and by other replicas' through the bus.
-    bus.onRevokeKeys((id) => authenticate.forget?.(id));
+    // A rotated key is forgotten by this gateway's cache, and what it holds open ended, at once; on other replicas through the bus.
+    const liveAccess = new LiveAccess(authenticate);
+    bus.onRevokeKeys((id) => void liveAccess.revoked(id));
+    bus.onRevocationsMissed(() => void liveAccess.revokedAll());
     const gateway = await startGatewayServer(
       {
         gateway: createGateway({
@@ -113,6 +116,7 @@ export async function startOffergate(config: Config, options: StartOptions = {})
           ...edge,
           internalSecret,
           inProcess,
+          liveAccess,
           queryPlanner: options.queryPlanner,
         }),
         metrics,

@@ -5,7 +5,7 @@ import type { SubgraphServerOptions } from "../shared/subgraph-server";
 import { marketplaceModel, sellerModel } from "./account/account.model";
 import { AccountRepository } from "./account/account.repository";
 import { AccountService } from "./account/account.service";
-import { apiKeyModel } from "./api-key/api-key.model";
+import { accountKeyModel, apiKeyModel } from "./api-key/api-key.model";
 import { ApiKeyRepository } from "./api-key/api-key.repository";
 import { ApiKeyService } from "./api-key/api-key.service";
 import { KeyRotationService, type KeyRevocationNotifier } from "./api-key/key-rotation.service";
@@ -25,9 +25,10 @@ export async function createAccountsSubgraph(deps: AccountsDeps): Promise<Subgra
   const sellers = sellerModel(deps.connection);
   const marketplaces = marketplaceModel(deps.connection);
   const apiKeys = apiKeyModel(deps.connection);
-  await ensureIndexes([sellers, marketplaces, apiKeys]);
+  const accountKeys = accountKeyModel(deps.connection);
+  await ensureIndexes([sellers, marketplaces, apiKeys, accountKeys]);
 
-  const keyRecords = new ApiKeyRepository(apiKeys);
+  const keyRecords = new ApiKeyRepository(apiKeys, accountKeys);
   const apiKeyService = new ApiKeyService(keyRecords, deps.adminApiKey);
   const accounts = { seller: new AccountRepository(sellers, "seller"), marketplace: new AccountRepository(marketplaces, "marketplace") };
   const services: AccountsServices = {

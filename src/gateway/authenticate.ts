@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto";
 import { GraphQLError, parse, type ExecutionResult } from "graphql";
+import { isLocalGeneration } from "../shared/bus";
 import { ServiceUnavailableError } from "../shared/errors";
 import { SERVICE_PRINCIPAL, PRINCIPAL_HEADER, signPrincipal, type Principal } from "../shared/principal";
 import { inProcessExecutor, type LocalSubgraph } from "./in-process";
 
 export type Authenticator = ((apiKey: string) => Promise<Principal>) & {
-  /** Drops every cached key of this account (its keys were rotated or revoked). */
-  forget?(principalId: string): void;
+  /** Drops every cached key of this account (its keys were rotated or revoked), or of every account when none is named. */
+  forget?(principalId?: string): void;
 };
 
 /**
@@ -17,6 +18,12 @@ export type KeyLookup = (apiKey: string) => Promise<Principal | null>;
 
 /** How long a verified key is trusted without asking the accounts subgraph again. */
 const CACHE_TTL_MS = 5_000;
+/**
+ * How long, when the shared store cannot be read (Redis down), a verified key
+ * is trusted: revocations made on other replicas cannot reach this one then,
+ * so it asks the accounts subgraph (the database) again this often instead.
+ */
+const DEGRADED_CACHE_TTL_MS = 1_000;
 const CACHE_MAX = 10_000;
 /** A look-up that has not answered by then fails closed. */
 const LOOKUP_TIMEOUT_MS = 5_000;
@@ -105,11 +112,12 @@ export function createAuthenticator(
     const seen = await generationOf(principal);
     if (epoch !== revocations) return principal;
     if (cache.size >= CACHE_MAX) cache.clear();
-    cache.set(cacheKey, { principal, expires: Date.now() + CACHE_TTL_MS, generation: seen });
+    cache.set(cacheKey, { principal, expires: Date.now() + (isLocalGeneration(seen) ? DEGRADED_CACHE_TTL_MS : CACHE_TTL_MS), generation: seen });
     return principal;
   };
   authenticate.forget = (principalId) => {
     revocations++;
+    if (principalId === undefined) return cache.clear();
     for (const [key, entry] of cache) if (entry.principal.id === principalId) cache.delete(key);
   };
   return authenticate;

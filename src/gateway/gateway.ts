@@ -7,6 +7,7 @@ import { bearerKey, type Authenticator } from "./authenticate";
 import { useEntityCache } from "./entity-cache";
 import { useContractErrorCodes } from "./error-codes";
 import { inProcessUpstream, useInProcessSubgraphs, type LocalSubgraph } from "./in-process";
+import { useLiveAccess, type LiveAccess } from "./live-access";
 import type { LiveSessions } from "./live-sessions";
 import { useFieldSuggestions, useQueryLimits, type QueryLimits } from "./limits";
 import { maskGatewayError } from "./mask-errors";
@@ -37,6 +38,8 @@ export interface GatewayOptions {
   entityCacheSize?: number;
   /** Live sockets and subscriptions (./live-sessions.ts): SSE subscriptions are counted against their key there. */
   liveSessions?: LiveSessions;
+  /** What each key holds open (sockets, subscriptions), ended when the key is revoked; nothing is held when omitted. */
+  liveAccess?: LiveAccess;
   /** "rust" (default): @graphql-hive/router-runtime; "javascript": the runtime's own planner (kept for the bench). */
   queryPlanner?: "rust" | "javascript";
 }
@@ -54,7 +57,7 @@ const asGraphQLError = (error: unknown): unknown =>
  * the WebSocket's `connectionParams.authorization`) and puts the principal in
  * the context, from where it is signed into every subgraph request.
  */
-function useAuthentication(authenticate: Authenticator, rateLimiter?: RateLimiter, trustProxy = false): GatewayPlugin<GatewayContext> {
+function useAuthentication(authenticate: Authenticator, rateLimiter?: RateLimiter, trustProxy = false, live?: LiveAccess): GatewayPlugin<GatewayContext> {
   /** Counts one request against a bucket; over the limit it is RATE_LIMITED. */
   const count = async (bucket: string) => {
     if (!rateLimiter) return;
@@ -78,8 +81,10 @@ function useAuthentication(authenticate: Authenticator, rateLimiter?: RateLimite
       const address = () =>
         clientAddress(ctx.clientAddress ?? ctx.req?.socket?.remoteAddress, ctx.request?.headers.get("x-forwarded-for"), trustProxy);
       let principal: Principal | null;
+      let key: string | undefined;
+      const mark = live?.mark() ?? 0;
       try {
-        const key = bearerKey(header);
+        key = bearerKey(header);
         principal = key === undefined ? null : await authenticate(key);
       } catch (error) {
         // Guessing keys costs the guesser's address its budget too.
@@ -89,6 +94,8 @@ function useAuthentication(authenticate: Authenticator, rateLimiter?: RateLimite
       // Per key (its account, so that rotating a key does not reset the count); the admin is exempt.
       if (principal === null) await count(`address:${address()}`);
       else if (principal.kind !== "ADMIN") await count(`account:${principal.id}`);
+      // What this key opens (its socket, a subscription over HTTP) ends when the key is revoked.
+      if (principal?.id && key) live?.noteKey(context, principal.id, key, mark);
       extendContext({ principal });
     },
   };
@@ -123,13 +130,14 @@ export function createGateway(options: GatewayOptions) {
       // Limits first: a request they refuse costs no key look-up and no rate budget.
       ...(options.queryLimits ? useQueryLimits(options.queryLimits) : []),
       ...useFieldSuggestions(options.fieldSuggestions ?? true),
-      useAuthentication(options.authenticate, options.rateLimiter, options.trustProxy),
+      useAuthentication(options.authenticate, options.rateLimiter, options.trustProxy, options.liveAccess),
       useContractErrorCodes(),
       useSubscriptions(
         options.subscriptions ?? DEFAULT_SUBSCRIPTION_LIMITS,
         Object.fromEntries(Object.entries(options.inProcess ?? {}).map(([name, s]) => [name, inProcessUpstream(s, internalSecret)])),
         options.liveSessions,
       ),
+      ...(options.liveAccess ? [useLiveAccess(options.liveAccess)] : []),
       ...(options.inProcess ? [useInProcessSubgraphs(options.inProcess, internalSecret)] : []),
       // After the in-process executors: it wraps whichever executor reaches the subgraph.
       ...(options.entityCacheSize ? [useEntityCache(options.entityCacheSize)] : []),

@@ -1,7 +1,7 @@
 import { GraphQLError } from "graphql";
 import Redis from "ioredis";
 import { logger } from "../shared/logger";
-import { REDIS_DISCONNECT_TIMEOUT_MS } from "../shared/redis-options";
+import { REDIS_DISCONNECT_TIMEOUT_MS, redisGate, withTimeout } from "../shared/redis-options";
 
 export interface RateVerdict {
   allowed: boolean;
@@ -51,19 +51,24 @@ return n`;
 export function createRedisRateLimiter(url: string, limit: number, windowMs = WINDOW_MS): RateLimiter {
   // Commands wait for the first connection (so that a new replica counts in Redis from its first request),
   // but never long: a Redis that is down or slow makes the replica count locally.
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 500, disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS });
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS,
+  });
   redis.on("error", (error) => logger.warn("rate limiter: redis error", { error: error.message }));
+  const gate = redisGate(url, redis);
   const fallback = createLocalRateLimiter(limit, windowMs);
   return {
     async hit(bucket) {
       const now = Date.now();
       const window = Math.floor(now / windowMs);
-      // Connected, or connecting for the first time: ask Redis. Reconnecting after a loss: do not wait for it.
-      if (redis.status !== "ready" && redis.status !== "connecting" && redis.status !== "connect") return fallback.hit(bucket);
+      if (!gate.usable()) return fallback.hit(bucket);
       try {
-        const n = (await redis.eval(HIT, 1, `offergate:rate:${window}:${bucket}`, String(windowMs + 1_000))) as number;
+        const n = (await withTimeout(redis.eval(HIT, 1, `offergate:rate:${window}:${bucket}`, String(windowMs + 1_000)))) as number;
         return { allowed: n <= limit, retryAfterMs: (window + 1) * windowMs - now };
       } catch (error) {
+        gate.failed();
         logger.warn("rate limiter: counting locally", { error: (error as Error).message });
         return fallback.hit(bucket);
       }

@@ -3,7 +3,7 @@ import { runStandalone } from "../shared/standalone";
 
 /** The gateway's modules, loaded once the port is known to be free: a busy port is told before seconds of loading. */
 const load = async () => {
-  const [accounts, catalog, exchange, federation, authenticate, bus, edge, direct, gateway, httpServer, metrics] = await Promise.all([
+  const [accounts, catalog, exchange, federation, authenticate, bus, edge, direct, gateway, httpServer, metrics, liveAccess] = await Promise.all([
     import("../accounts/schema.js"),
     import("../catalog/schema.js"),
     import("../exchange/schema.js"),
@@ -15,15 +15,16 @@ const load = async () => {
     import("./gateway.js"),
     import("./http-server.js"),
     import("./metrics.js"),
+    import("./live-access.js"),
   ]);
-  return { ...accounts, ...catalog, ...exchange, ...federation, ...authenticate, ...bus, ...edge, ...direct, ...gateway, ...httpServer, ...metrics };
+  return { ...accounts, ...catalog, ...exchange, ...federation, ...authenticate, ...bus, ...edge, ...direct, ...gateway, ...httpServer, ...metrics, ...liveAccess };
 };
 
-/** True when every subgraph says it is ready. */
+/** True when every subgraph says it is ready within 800 ms (each pings its database for at most 500): `/ready` answers in under a second. */
 async function subgraphsReady(urls: string[]): Promise<boolean> {
   const answers = await Promise.all(
     urls.map((url) =>
-      fetch(new URL("/ready", url), { signal: AbortSignal.timeout(2_000) }).then(
+      fetch(new URL("/ready", url), { signal: AbortSignal.timeout(800) }).then(
         (r) => r.ok,
         () => false,
       ),
@@ -55,6 +56,7 @@ runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXC
     createGateway,
     startGatewayServer,
     createMetrics,
+    LiveAccess,
   } = await load();
   const urls = config.subgraphUrls as Required<typeof config.subgraphUrls>;
   const [accounts, catalog, exchange] = await Promise.all([buildAccountsSchema(), buildCatalogSchema(), buildExchangeSchema()]);
@@ -67,12 +69,15 @@ runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXC
   // Key rotations on any accounts replica reach this gateway's cache through Redis; without it the cache expires on its own.
   const bus = config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus();
   const authenticate = createAuthenticator(httpKeyLookup(() => urls.accounts, config.internalSecret!), (id) => bus.revocationGeneration(id));
-  bus.onRevokeKeys((id) => authenticate.forget?.(id));
+  const liveAccess = new LiveAccess(authenticate);
+  bus.onRevokeKeys((id) => void liveAccess.revoked(id));
+  bus.onRevocationsMissed(() => void liveAccess.revokedAll());
   const running = await startGatewayServer(
     {
       gateway: createGateway({
         supergraphSdl,
         authenticate,
+        liveAccess,
         ...edge,
         internalSecret: config.internalSecret!,
       }),

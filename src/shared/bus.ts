@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import Redis from "ioredis";
 import { logger } from "./logger";
-import { REDIS_DISCONNECT_TIMEOUT_MS } from "./redis-options";
+import { REDIS_DISCONNECT_TIMEOUT_MS, redisGate, withTimeout } from "./redis-options";
 
 /**
  * The doorbell: "marketplace M has new feed events". It carries no events
@@ -27,6 +27,11 @@ export interface EventBus {
    * without waiting for the message to arrive.
    */
   revocationGeneration(principalId: string): Promise<string>;
+  /**
+   * Revocations may have been missed (the connection to Redis was lost and is
+   * back): every listener should treat every account's keys as changed.
+   */
+  onRevocationsMissed(listener: () => void): () => void;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -51,6 +56,10 @@ export function createLocalBus(): EventBus {
       return () => emitter.off("revoke", listener);
     },
     revocationGeneration: async (id) => String(generations.get(id) ?? 0),
+    onRevocationsMissed: (listener) => {
+      emitter.on("missed", listener);
+      return () => emitter.off("missed", listener);
+    },
     ping: async () => true,
     close: async () => void emitter.removeAllListeners(),
   };
@@ -61,6 +70,11 @@ const REVOCATIONS = "offergate:key-revocations";
 const generationKey = (principalId: string) => `offergate:key-generation:${principalId}`;
 /** Longer than any gateway caches a key, so a generation never expires under a cached entry. */
 const GENERATION_TTL_MS = 10 * 60_000;
+/** Marks a generation read from this process's own count, Redis being unreachable (see `isLocalGeneration`). */
+const LOCAL_GENERATION = "local:";
+
+/** A generation this process counted itself, because Redis could not be read: it says nothing of other replicas' revocations. */
+export const isLocalGeneration = (generation: string): boolean => generation.startsWith(LOCAL_GENERATION);
 
 /** A ring on the Redis channel: the marketplace id, after its origin and a tab when it has one. */
 const ringMessage = (id: string, origin?: string) => (origin ? `${origin}\t${id}` : id);
@@ -71,33 +85,71 @@ const parseRing = (message: string): [id: string, origin: string | undefined] =>
 
 /** Across replicas: Redis pub/sub, one channel, a ring per marketplace id. */
 export async function createRedisBus(url: string): Promise<EventBus> {
-  const pub = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS });
-  const sub = new Redis(url, { lazyConnect: true, disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS });
+  // Every command has a short timeout, and none waits in ioredis's queue while it reconnects (`gate`):
+  // a request never waits on an unreachable Redis; what Redis cannot answer falls back to this process's own count.
+  const pub = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS,
+  });
+  // Its only commands are the SUBSCRIBEs at start and on reconnection, off any request's path.
+  const sub = new Redis(url, { lazyConnect: true, commandTimeout: 5_000, disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS });
   for (const client of [pub, sub]) client.on("error", (error) => logger.warn("redis error", { error: error.message }));
   await Promise.all([pub.connect(), sub.connect()]);
   await sub.subscribe(CHANNEL, REVOCATIONS);
+  const gate = redisGate(url, pub);
   const local = createLocalBus();
   sub.on("message", (channel: string, message: string) => {
     if (channel === REVOCATIONS) void local.revokeKeys(message);
     else local.ring(...parseRing(message));
   });
+  // Back after a loss (ioredis subscribes again by itself): the revocations sent meanwhile were not heard.
+  const missed = new Set<() => void>();
+  let lost = false;
+  sub.on("close", () => void (lost = true));
+  sub.on("ready", () => {
+    if (!lost) return;
+    lost = false;
+    for (const listener of missed) listener();
+  });
+  /** Runs `command` when Redis is usable; throws at once otherwise, or when it fails (and Redis is then left alone for a while). */
+  const ask = async <T>(command: () => Promise<T>): Promise<T> => {
+    if (!gate.usable()) throw new Error("redis unavailable");
+    try {
+      return await withTimeout(command());
+    } catch (error) {
+      gate.failed();
+      throw error;
+    }
+  };
   return {
     ring: (id, origin) => {
-      pub.publish(CHANNEL, ringMessage(id, origin)).catch((error: Error) => logger.warn("redis publish failed", { error: error.message }));
+      ask(() => pub.publish(CHANNEL, ringMessage(id, origin))).catch((error: Error) => logger.warn("redis publish failed", { error: error.message }));
     },
     onRing: local.onRing,
-    // This process's own listeners hear it at once; the others when Redis delivers it.
+    // This process's own listeners hear it at once, Redis or not; the others when Redis delivers it.
     revokeKeys: async (id) => {
-      await pub.multi().incr(generationKey(id)).pexpire(generationKey(id), GENERATION_TTL_MS).exec();
       await local.revokeKeys(id);
-      await pub.publish(REVOCATIONS, id);
+      await ask(() => pub.multi().incr(generationKey(id)).pexpire(generationKey(id), GENERATION_TTL_MS).exec());
+      await ask(() => pub.publish(REVOCATIONS, id));
     },
     onRevokeKeys: local.onRevokeKeys,
-    // Redis unreachable: a value no cache holds, so the key is looked up again (fail closed).
-    revocationGeneration: async (id) => (await pub.get(generationKey(id)).catch(() => `unknown:${Math.random()}`)) ?? "0",
-    ping: async () => {
+    // Redis unreachable: this process's own count, marked as such, which a cache trusts only briefly (./gateway/authenticate.ts).
+    revocationGeneration: async (id) => {
       try {
-        return (await pub.ping()) === "PONG";
+        return (await ask(() => pub.get(generationKey(id)))) ?? "0";
+      } catch {
+        return `${LOCAL_GENERATION}${await local.revocationGeneration(id)}`;
+      }
+    },
+    onRevocationsMissed: (listener) => {
+      missed.add(listener);
+      return () => void missed.delete(listener);
+    },
+    ping: async () => {
+      if (!gate.usable()) return false;
+      try {
+        return (await withTimeout(pub.ping())) === "PONG";
       } catch {
         return false;
       }

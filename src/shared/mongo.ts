@@ -7,11 +7,26 @@ mongoose.set("autoCreate", false);
 mongoose.set("autoIndex", false);
 mongoose.set("strictQuery", true);
 
+/**
+ * Timeouts on every database call, so that a database that is down or cut
+ * off fails a request fast (SERVICE_UNAVAILABLE) instead of holding it:
+ * finding a server to send to, connecting, waiting for a pooled connection,
+ * and the answer on an open socket. The last one is generous: a write cut
+ * off by the client may still have been applied, and the embedded server's
+ * writes grow slow on big collections (docs/decisions.md).
+ */
+export const MONGO_TIMEOUTS = {
+  serverSelectionTimeoutMS: 2_000,
+  connectTimeoutMS: 2_000,
+  waitQueueTimeoutMS: 10_000,
+  socketTimeoutMS: 30_000,
+} as const;
+
 /** One connection per subgraph, so each owns its models even when they share a process. */
 export async function connectMongo(uri: string, appName: string): Promise<Connection> {
   const connection = mongoose.createConnection(uri, {
     appName,
-    serverSelectionTimeoutMS: 5_000,
+    ...MONGO_TIMEOUTS,
     maxPoolSize: 50,
   });
   countCommands(connection);
@@ -28,16 +43,19 @@ export async function ensureIndexes(models: Model<any>[]): Promise<void> {
 }
 
 /** True when the database answers a ping within the timeout. */
-export async function pingMongo(connection: Connection, timeoutMs = 1_000): Promise<boolean> {
+export async function pingMongo(connection: Connection, timeoutMs = 500): Promise<boolean> {
   if (connection.readyState !== 1 || !connection.db) return false;
+  let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       connection.db.admin().command({ ping: 1 }),
-      new Promise((_, reject) => setTimeout(() => reject(new Error("ping timeout")), timeoutMs)),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("ping timeout")), timeoutMs))),
     ]);
     return true;
   } catch {
     return false;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

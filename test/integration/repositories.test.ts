@@ -1,7 +1,7 @@
 import type { Connection } from "mongoose";
 import { marketplaceModel, sellerModel } from "../../src/accounts/account/account.model";
 import { AccountRepository } from "../../src/accounts/account/account.repository";
-import { apiKeyModel } from "../../src/accounts/api-key/api-key.model";
+import { accountKeyModel, apiKeyModel } from "../../src/accounts/api-key/api-key.model";
 import { ApiKeyRepository } from "../../src/accounts/api-key/api-key.repository";
 import { ApiKeyService } from "../../src/accounts/api-key/api-key.service";
 import { productModel } from "../../src/catalog/product/product.model";
@@ -95,8 +95,9 @@ describe("ApiKeyService", () => {
   let repository: ApiKeyRepository;
   beforeAll(async () => {
     const model = apiKeyModel(connection);
-    await ensureIndexes([model]);
-    repository = new ApiKeyRepository(model);
+    const current = accountKeyModel(connection);
+    await ensureIndexes([model, current]);
+    repository = new ApiKeyRepository(model, current);
     service = new ApiKeyService(repository, admin);
   });
 
@@ -108,13 +109,28 @@ describe("ApiKeyService", () => {
     await expect(service.authenticate(admin)).resolves.toEqual({ kind: "ADMIN", id: null });
   });
 
-  it("refuses a revoked key and keeps the other", async () => {
+  it("once a key is made current, refuses every other key of the account", async () => {
     const owner = "mkt_0123456789abcdef01234567";
     const old = await service.issue("MARKETPLACE", owner);
     const current = await service.issue("MARKETPLACE", owner);
-    await repository.revokeOthers(owner, current.keyId);
+    await expect(repository.makeCurrent(owner, current.keyId)).resolves.toBe(1);
     await expect(service.authenticate(old.apiKey)).resolves.toBeNull();
     await expect(service.authenticate(current.apiKey)).resolves.toEqual({ kind: "MARKETPLACE", id: owner });
+    // Back to the old one: the newest write wins, whichever key it names.
+    await expect(repository.makeCurrent(owner, old.keyId)).resolves.toBe(2);
+    await expect(service.authenticate(current.apiKey)).resolves.toBeNull();
+    await expect(service.authenticate(old.apiKey)).resolves.toEqual({ kind: "MARKETPLACE", id: owner });
+  });
+
+  it("of concurrent makeCurrent calls on an account never rotated, exactly one key is left working", async () => {
+    const owner = "sel_00000000000000000000abcd";
+    const keys = await Promise.all(Array.from({ length: 6 }, () => service.issue("SELLER", owner)));
+    const generations = await Promise.all(keys.map((k) => repository.makeCurrent(owner, k.keyId)));
+    expect([...generations].sort()).toEqual([1, 2, 3, 4, 5, 6]);
+    const working = await Promise.all(keys.map((k) => service.authenticate(k.apiKey)));
+    // The one written last (generation 6), and no other.
+    expect(working.map((p, i) => (p ? generations[i] : null)).filter((g) => g !== null)).toEqual([6]);
+    expect(await repository.currentOf(owner)).toMatchObject({ generation: 6, keyId: keys[generations.indexOf(6)]!.keyId });
   });
 });
 

@@ -7,6 +7,7 @@ export interface ApiKeyRecord {
   principalKind: "SELLER" | "MARKETPLACE";
   principalId: string;
   createdAt: Date;
+  /** Set on keys revoked before accounts had a current key (`AccountKeyRecord`); read for those accounts only. */
   revokedAt?: Date;
 }
 
@@ -27,3 +28,31 @@ export type ApiKeyModel = Model<ApiKeyRecord>;
 
 export const apiKeyModel = (connection: Connection): ApiKeyModel =>
   connection.model<ApiKeyRecord>("ApiKey", apiKeySchema, "api_keys");
+
+/**
+ * An account's one working key, once its key has been rotated: one document
+ * per account, replaced by a single atomic write per rotation, so that
+ * concurrent rotations serialise on it and the last one wins whole.
+ */
+export interface AccountKeyRecord {
+  _id: string; // the account's id
+  keyId: string;
+  /** Counts the account's rotations. */
+  generation: number;
+  rotatedAt: Date;
+}
+
+const accountKeySchema = new Schema<AccountKeyRecord>(
+  {
+    _id: { type: String, required: true },
+    keyId: { type: String, required: true },
+    generation: { type: Number, required: true },
+    rotatedAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+export type AccountKeyModel = Model<AccountKeyRecord>;
+
+export const accountKeyModel = (connection: Connection): AccountKeyModel =>
+  connection.model<AccountKeyRecord>("AccountKey", accountKeySchema, "account_keys");

@@ -12,9 +12,12 @@ export type KeyRevocationNotifier = (principalId: string) => Promise<void>;
 
 /**
  * Replaces an account's API key: a seller or a marketplace its own, the
- * admin anyone's. The new key is issued first and every other key of the
- * account revoked after, so a failure half-way leaves the old key working
- * rather than none; then the gateways are told to drop their cached copy.
+ * admin anyone's. The new key is stored first, then made the account's one
+ * working key by a single atomic write (./api-key.repository.ts), so a
+ * failure half-way leaves the old key working rather than none, and
+ * concurrent rotations leave exactly one working key, the last one written;
+ * then the gateways are told to drop their cached copy and end what the old
+ * key holds open.
  */
 export class KeyRotationService {
   constructor(
@@ -40,7 +43,7 @@ export class KeyRotationService {
     if (!kind || found.length === 0) throw new NotFoundError("seller or marketplace", target);
 
     const { keyId, apiKey } = await this.keys.issue(kind, target);
-    await this.keyRecords.revokeOthers(target, keyId);
+    await this.keyRecords.makeCurrent(target, keyId);
     try {
       await this.notify(target);
     } catch (error) {
