@@ -9,6 +9,7 @@ import { edgeOptions, serverLimits } from "./gateway/edge";
 import { createGateway } from "./gateway/gateway";
 import { LiveAccess } from "./gateway/live-access";
 import { startGatewayServer, type RunningGateway } from "./gateway/http-server";
+import { importsForward } from "./gateway/imports-forward";
 import { createMetrics } from "./gateway/metrics";
 import { createLocalBus, createRedisBus, type EventBus } from "./shared/bus";
 import type { Config } from "./shared/config";
@@ -89,6 +90,7 @@ export async function startOffergate(config: Config, options: StartOptions = {})
       feedPollMs: config.feedPollMs,
       feedPartitions: config.feedPartitions,
       webhooks: config.webhooks,
+      imports: config.imports,
       accountsUrl: () => subgraphs.accounts!.url,
       catalogUrl: () => subgraphs.catalog!.url,
     });
@@ -125,6 +127,7 @@ export async function startOffergate(config: Config, options: StartOptions = {})
             ? Object.values(inProcess).map(inProcessDirect)
             : Object.values(subgraphs).map((s) => webSocketDirect(s.schema, s.url, internalSecret, edge.subscriptions)),
         ),
+        imports: importsForward({ authenticate, exchangeUrl: () => subgraphs.exchange!.url, internalSecret }),
         ready: async () => (await Promise.all([...connections.map((c) => pingMongo(c)), bus!.ping()])).every(Boolean),
         ...serverLimits(config),
         sessions: edge.liveSessions,

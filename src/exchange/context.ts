@@ -1,10 +1,13 @@
 import type { Principal } from "../shared/principal";
 import type { AffiliationService } from "./affiliation/affiliation.service";
 import type { FeedService } from "./feed/feed.service";
+import type { ImportService } from "./import/import.service";
 import { createExchangeLoaders, type ExchangeLoaders } from "./loaders";
 import type { MarketplaceService } from "./marketplace/marketplace.service";
+import type { OfferBulk } from "./offer/offer.bulk";
 import type { OfferService } from "./offer/offer.service";
 import type { RouteService } from "./route/route.service";
+import type { StockBulk } from "./stock/stock.bulk";
 import type { StockService } from "./stock/stock.service";
 import type { WebhookService } from "./webhook/webhook.service";
 
@@ -16,6 +19,9 @@ export interface ExchangeServices {
   affiliations: AffiliationService;
   feed: FeedService;
   webhooks: WebhookService;
+  offerBulk: OfferBulk;
+  stockBulk: StockBulk;
+  imports: ImportService;
 }
 
 export interface ExchangeContext {

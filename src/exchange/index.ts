@@ -21,13 +21,20 @@ import { offerModel } from "./offer/offer.model";
 import { OfferPropagation } from "./offer/offer.propagation";
 import { OfferReconciler } from "./offer/offer.reconciler";
 import { OfferRepository } from "./offer/offer.repository";
+import { OfferBulk } from "./offer/offer.bulk";
 import { OfferService } from "./offer/offer.service";
 import { routeModel } from "./route/route.model";
 import { RouteRepository } from "./route/route.repository";
 import { RouteService } from "./route/route.service";
+import { importChunkModel, offerImportModel } from "./import/import.model";
+import { importRoutes } from "./import/import.http";
+import { ImportRepository } from "./import/import.repository";
+import { ImportRunner } from "./import/import.runner";
+import { ImportService, type ImportLimits } from "./import/import.service";
 import { buildExchangeSchema } from "./schema";
 import { stockModel } from "./stock/stock.model";
 import { StockRepository } from "./stock/stock.repository";
+import { StockBulk } from "./stock/stock.bulk";
 import { StockService } from "./stock/stock.service";
 import { DEFAULT_WEBHOOK_OPTIONS, WebhookDeliverer, type WebhookDeliveryOptions } from "./webhook/webhook.deliverer";
 import { webhookCountModel, webhookModel } from "./webhook/webhook.model";
@@ -44,6 +51,8 @@ export interface ExchangeDeps {
   feedPollMs?: number;
   /** Collections the feed log is split into, for a new database (FEED_PARTITIONS; see feed.layout.ts). */
   feedPartitions?: number;
+  /** CSV imports: limits, and how the background runner holds and polls for imports (see ImportRunner). */
+  imports?: Partial<ImportLimits & { leaseMs: number; pollMs: number; progressMs: number }>;
   /** Where the owners of sellers, marketplaces (accounts) and products (catalog) answer `_entities`. */
   accountsUrl: () => string;
   catalogUrl: () => string;
@@ -63,6 +72,8 @@ export async function createExchangeSubgraph(
     affiliations: affiliationModel(deps.connection),
     webhooks: webhookModel(deps.connection),
     webhookCounts: webhookCountModel(deps.connection),
+    imports: offerImportModel(deps.connection),
+    importChunks: importChunkModel(deps.connection),
   };
   const feedModels = feedEventModels(deps.connection, await feedPartitions(deps.connection, deps.feedPartitions));
   await ensureIndexes([...Object.values(models), ...feedModels]);
@@ -85,14 +96,28 @@ export async function createExchangeSubgraph(
   const reconciler = new OfferReconciler(offers, stock, routes, settings);
   const forwarding = new ForwardingService(offers, routes, settings, stock, reconciler, directory, deps.maxForwardDepth);
   const propagation = new OfferPropagation(reconciler, forwarding, feed, { offers, stock, routes, settings });
+  const offerService = new OfferService(offers, affiliations, settings, reconciler, forwarding, propagation, directory);
+  const offerBulk = new OfferBulk(offers, affiliations, settings, reconciler, propagation, directory, offerService);
+  const stockBulk = new StockBulk(stock, offers, propagation, directory);
+  const importOptions = { maxBytes: 50 * 1024 * 1024, maxLines: 200_000, chunkLines: 1000, leaseMs: 30_000, pollMs: 1000, progressMs: 250, ...deps.imports };
+  const importRepository = new ImportRepository(models.imports, models.importChunks);
+  const runner = new ImportRunner(importRepository, offerBulk, stockBulk, {
+    leaseMs: importOptions.leaseMs,
+    pollMs: importOptions.pollMs,
+    catalogUrl: deps.catalogUrl,
+    internalSecret: deps.internalSecret,
+  });
   const services: ExchangeServices = {
-    offers: new OfferService(offers, affiliations, settings, reconciler, forwarding, propagation, directory),
+    offers: offerService,
     stock: new StockService(stock, offers, propagation, directory),
     routes: new RouteService(routes, offers, propagation, directory),
     marketplaces: new MarketplaceService(settings, offers, propagation, directory),
     affiliations: new AffiliationService(affiliations, directory),
     feed,
     webhooks: new WebhookService(webhookRepo, feedLog, deps.bus, directory, webhookOptions),
+    offerBulk,
+    stockBulk,
+    imports: new ImportService(importRepository, affiliations, directory, importOptions, () => runner.kick(), importOptions.progressMs),
   };
 
   // Changes a crash left half-propagated are settled now, events left in outboxes reach their
@@ -108,6 +133,8 @@ export async function createExchangeSubgraph(
   // Webhooks are delivered off the request path, from the durable log.
   const deliverer = new WebhookDeliverer(webhookRepo, feedLog, deps.bus, webhookOptions);
   deliverer.start();
+  // Imports a stopped process left unfinished go on here (or on another replica, whichever takes them first).
+  runner.start();
 
   return {
     name: "exchange",
@@ -116,8 +143,10 @@ export async function createExchangeSubgraph(
     services,
     createContext: (principal: Principal | null) => createExchangeContext(services, principal),
     ready: async () => (await pingMongo(deps.connection)) && (await deps.bus.ping()),
+    http: importRoutes(services.imports, deps.internalSecret, importOptions.maxBytes),
     stop: async () => {
       stopSweeper();
+      runner.stop();
       await deliverer.stop();
     },
   };

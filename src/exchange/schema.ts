@@ -1,5 +1,7 @@
 import type { GraphQLSchema } from "graphql";
 import { buildFederatedSchema } from "../shared/federation";
+import { BulkResolver } from "./bulk/bulk.resolver";
+import { ImportResolver } from "./import/import.resolver";
 import { AffiliationResolver } from "./affiliation/affiliation.resolver";
 import type { ExchangeContext } from "./context";
 import { feedResolvers, FeedResolver } from "./feed/feed.resolver";
@@ -26,6 +28,8 @@ export function buildExchangeSchema(): Promise<GraphQLSchema> {
         ProductResolver,
         FeedResolver,
         WebhookResolver,
+        BulkResolver,
+        ImportResolver,
       ],
     },
     {

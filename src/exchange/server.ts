@@ -22,6 +22,7 @@ runStandalone("exchange subgraph", ["MONGODB_URI", "INTERNAL_SECRET", "ACCOUNTS_
     feedPollMs: config.feedPollMs,
     feedPartitions: config.feedPartitions,
     webhooks: config.webhooks,
+    imports: config.imports,
     accountsUrl: () => config.subgraphUrls.accounts!,
     catalogUrl: () => config.subgraphUrls.catalog!,
   });

@@ -42,6 +42,8 @@ export interface GatewayServerOptions {
   subscriptionStallMs?: number;
   /** Tell clients apart by the last X-Forwarded-For address (TRUST_PROXY). */
   trustProxy?: boolean;
+  /** `/imports/*` (CSV imports), answered by the exchange (./imports-forward.ts). */
+  imports?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 export interface RunningGateway {
@@ -193,6 +195,10 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
         return "graphql";
       }
       default:
+        if (options.imports && path?.startsWith("/imports/")) {
+          await options.imports(req, res);
+          return "imports";
+        }
         json(res, 404, { error: "not found" });
         return "other";
     }

@@ -3,7 +3,7 @@ import { runStandalone } from "../shared/standalone";
 
 /** The gateway's modules, loaded once the port is known to be free: a busy port is told before seconds of loading. */
 const load = async () => {
-  const [accounts, catalog, exchange, federation, authenticate, bus, edge, direct, gateway, httpServer, metrics, liveAccess] = await Promise.all([
+  const [accounts, catalog, exchange, federation, authenticate, bus, edge, direct, gateway, httpServer, metrics, liveAccess, importsForward] = await Promise.all([
     import("../accounts/schema.js"),
     import("../catalog/schema.js"),
     import("../exchange/schema.js"),
@@ -16,8 +16,9 @@ const load = async () => {
     import("./http-server.js"),
     import("./metrics.js"),
     import("./live-access.js"),
+    import("./imports-forward.js"),
   ]);
-  return { ...accounts, ...catalog, ...exchange, ...federation, ...authenticate, ...bus, ...edge, ...direct, ...gateway, ...httpServer, ...metrics, ...liveAccess };
+  return { ...accounts, ...catalog, ...exchange, ...federation, ...authenticate, ...bus, ...edge, ...direct, ...gateway, ...httpServer, ...metrics, ...liveAccess, ...importsForward };
 };
 
 /** True when every subgraph says it is ready within 800 ms (each pings its database for at most 500): `/ready` answers in under a second. */
@@ -57,6 +58,7 @@ runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXC
     startGatewayServer,
     createMetrics,
     LiveAccess,
+    importsForward,
   } = await load();
   const urls = config.subgraphUrls as Required<typeof config.subgraphUrls>;
   const [accounts, catalog, exchange] = await Promise.all([buildAccountsSchema(), buildCatalogSchema(), buildExchangeSchema()]);
@@ -87,6 +89,7 @@ runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXC
         webSocketDirect(catalog, urls.catalog, config.internalSecret!, edge.subscriptions),
         webSocketDirect(exchange, urls.exchange, config.internalSecret!, edge.subscriptions),
       ]),
+      imports: importsForward({ authenticate, exchangeUrl: () => urls.exchange, internalSecret: config.internalSecret! }),
       ready: () => subgraphsReady(Object.values(urls)),
       ...serverLimits(config),
       sessions: edge.liveSessions,

@@ -83,6 +83,14 @@ const schema = z.object({
   // How long a replica holds a webhook without renewing; another takes it over after (plus one poll).
   WEBHOOK_LEASE_MS: positiveInt.min(1_000).max(25_000).default(15_000),
   WEBHOOK_POLL_MS: positiveInt.max(5_000).default(2_000),
+  // CSV imports (SEMANTICS.md, "Bulk work"): the file's limits, and how long a process holds an
+  // import it runs before another may take it over (after a crash), and how often idle ones look.
+  IMPORT_MAX_BYTES: positiveInt.default(50 * 1024 * 1024),
+  IMPORT_MAX_LINES: positiveInt.default(200_000),
+  IMPORT_LEASE_MS: positiveInt.min(100).default(30_000),
+  IMPORT_POLL_MS: positiveInt.default(1_000),
+  // Lines stored and applied together (one submitOffers call each).
+  IMPORT_CHUNK_LINES: positiveInt.max(1000).default(1000),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -140,6 +148,7 @@ export interface Config {
     leaseMs: number;
     pollMs: number;
   };
+  imports: { maxBytes: number; maxLines: number; chunkLines: number; leaseMs: number; pollMs: number };
 }
 
 export class ConfigError extends Error {
@@ -214,5 +223,6 @@ export function loadConfig(
       leaseMs: e.WEBHOOK_LEASE_MS,
       pollMs: e.WEBHOOK_POLL_MS,
     },
+    imports: { maxBytes: e.IMPORT_MAX_BYTES, maxLines: e.IMPORT_MAX_LINES, chunkLines: e.IMPORT_CHUNK_LINES, leaseMs: e.IMPORT_LEASE_MS, pollMs: e.IMPORT_POLL_MS },
   };
 }

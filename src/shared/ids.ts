@@ -12,6 +12,7 @@ export const ID_PREFIX = {
   offer: "off",
   apiKey: "key",
   webhook: "whk",
+  offerImport: "imp",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

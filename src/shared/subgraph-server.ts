@@ -22,6 +22,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   maxBodyBytes?: number;
   /** Introspection (default off: the gateway builds the supergraph from code, and needs none). */
   introspection?: boolean;
+  /** Routes of its own besides GraphQL (the exchange's imports): true when it answered the request. */
+  http?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 }
 
 export interface RunningSubgraph {
@@ -115,6 +117,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
       const ok = await options.ready();
       return sendJson(res, ok ? 200 : 503, { status: ok ? "ready" : "unavailable" });
     }
+    if (options.http && (await options.http(req, res, url))) return;
     if (url.pathname !== "/graphql") return sendJson(res, 404, { error: "not found" });
     // Only a part of this deployment may ask anything, anonymous reads included: a request without a
     // valid signature is refused before its body is read (and the connection closed, not to read it).

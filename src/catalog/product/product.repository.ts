@@ -35,6 +35,13 @@ export class ProductRepository {
     return rows.map(toProduct);
   }
 
+  /** Products by normalized GTIN, in one query. */
+  async findByGtin14s(gtin14s: readonly string[]): Promise<(Product & { gtin14: string })[]> {
+    if (gtin14s.length === 0) return [];
+    const rows = await this.model.find({ gtin14: { $in: [...new Set(gtin14s)] } }).lean<ProductRecord[]>();
+    return rows.map((r) => ({ ...toProduct(r), gtin14: r.gtin14 }));
+  }
+
   async findByGtin14(gtin14: string): Promise<Product | null> {
     const row = await this.model.findOne({ gtin14 }).lean<ProductRecord>();
     return row ? toProduct(row) : null;

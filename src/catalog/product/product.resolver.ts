@@ -12,7 +12,11 @@ export class ProductResolver {
     @Arg("id", () => ID, { nullable: true }) id?: string,
     @Arg("gtin", () => String, { nullable: true }) gtin?: string,
   ): Promise<Product | null> {
-    return ctx.services.products.find({ id, gtin }, (key) => ctx.loaders.productById.load(key));
+    return ctx.services.products.find(
+      { id, gtin },
+      (key) => ctx.loaders.productById.load(key),
+      (key) => ctx.loaders.productByGtin14.load(key),
+    );
   }
 
   @Query(() => ProductConnection)

@@ -26,11 +26,20 @@ export class ProductService {
   }
 
   /** Exactly one of id and gtin (BAD_USER_INPUT otherwise); null when nothing matches. */
-  async find(args: { id?: string | null; gtin?: string | null }, byId: (id: string) => Promise<Product | null>) {
+  async find(
+    args: { id?: string | null; gtin?: string | null },
+    byId: (id: string) => Promise<Product | null>,
+    byGtin14: (gtin14: string) => Promise<Product | null> = (g) => this.products.findByGtin14(g),
+  ) {
     const hasId = args.id != null;
     const hasGtin = args.gtin != null;
     if (hasId === hasGtin) throw new BadUserInputError('Give exactly one of "id" and "gtin"');
-    return hasId ? byId(args.id!) : this.products.findByGtin14(checkedGtin(args.gtin!));
+    return hasId ? byId(args.id!) : byGtin14(checkedGtin(args.gtin!));
+  }
+
+  /** Products by normalized GTIN (a request that names many, a CSV import's batch, takes one query). */
+  async findByGtin14s(gtin14s: readonly string[]): Promise<(Product & { gtin14: string })[]> {
+    return this.products.findByGtin14s(gtin14s);
   }
 
   async list(args: { first?: number | null; after?: string | null }): Promise<Connection<Product>> {

@@ -33,6 +33,14 @@ export class AffiliationRepository {
     return (await this.model.countDocuments({ _id: affiliationKey(sellerId, marketplaceId) })) > 0;
   }
 
+  /** Which of these (seller, marketplace) pairs are affiliated, as `affiliationKey`s, in one query. */
+  async existing(pairs: readonly { sellerId: string; marketplaceId: string }[]): Promise<Set<string>> {
+    if (pairs.length === 0) return new Set();
+    const keys = [...new Set(pairs.map((p) => affiliationKey(p.sellerId, p.marketplaceId)))];
+    const rows = await this.model.find({ _id: { $in: keys } }, { _id: 1 }).lean<{ _id: string }[]>();
+    return new Set(rows.map((r) => r._id));
+  }
+
   async bySellers(sellerIds: readonly string[]): Promise<Affiliation[]> {
     const rows = await this.model.find({ sellerId: { $in: sellerIds } }).sort({ createdAt: 1, _id: 1 }).lean<AffiliationRecord[]>();
     return rows.map(toAffiliation);

@@ -20,6 +20,8 @@ export interface SettleOptions {
   autoForwardOnlyTo?: string;
   /** Also try `ids` themselves for auto-forwarding. */
   autoForwardIds?: boolean;
+  /** The order the written offers' events reach the feeds in (a bulk call: its items' order). */
+  flushOrder?: (records: OfferRecord[]) => OfferRecord[];
 }
 
 /** The repositories whose documents carry settle intents, besides the offers'. */
@@ -70,7 +72,8 @@ export class OfferPropagation {
       ...(candidates.length ? await this.forwarding.autoForward(candidates, options.autoForwardOnlyTo) : []),
       ...(leftover.length ? await this.forwarding.autoForward(leftover) : []),
     ];
-    await this.feed.flush([...written.values(), ...downstream.values(), ...forwarded], { settled: true });
+    const touched = [...written.values(), ...downstream.values(), ...forwarded];
+    await this.feed.flush(options.flushOrder ? options.flushOrder(touched) : touched, { settled: true });
     return written;
   }
 

@@ -179,12 +179,20 @@ export class OfferReconciler {
 
   /** A new offer's initial derived state and events, to insert with it. */
   async initial(record: OfferRecord): Promise<OfferRecord> {
-    const facts = await this.loadFacts([record]);
-    const after = this.visibleUnder(record, facts);
-    const type = feedEventFor(null, after);
-    const outbox = type ? [eventOf(type, after, record.createdAt)] : [];
-    // A new offer is evaluated again once inserted (facts may move meanwhile) and may be auto-forwarded: both wait on this.
-    return { ...record, ...after, eventCount: outbox.length, outbox, hasPending: outbox.length > 0, settleAt: record.createdAt };
+    return (await this.initialMany([record]))[0]!;
+  }
+
+  /** `initial` for many new offers, their facts read once. */
+  async initialMany(records: readonly OfferRecord[]): Promise<OfferRecord[]> {
+    if (records.length === 0) return [];
+    const facts = await this.loadFacts(records);
+    return records.map((record) => {
+      const after = this.visibleUnder(record, facts);
+      const type = feedEventFor(null, after);
+      const outbox = type ? [eventOf(type, after, record.createdAt)] : [];
+      // A new offer is evaluated again once inserted (facts may move meanwhile) and may be auto-forwarded: both wait on this.
+      return { ...record, ...after, eventCount: outbox.length, outbox, hasPending: outbox.length > 0, settleAt: record.createdAt };
+    });
   }
 
   /**

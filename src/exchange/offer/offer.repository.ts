@@ -66,6 +66,54 @@ export class OfferRepository {
     }
   }
 
+  /**
+   * Inserts new offers in one statement (one costs about as much as a single
+   * insert on the embedded server); returns the ids inserted. An offer whose
+   * key already exists (a concurrent submit) is left out, the others still go in.
+   */
+  async insertMany(records: readonly OfferRecord[]): Promise<Set<string>> {
+    if (records.length === 0) return new Set();
+    try {
+      await this.collection.insertMany(records as OfferRecord[], { ordered: false });
+      return new Set(records.map((r) => r._id));
+    } catch (error) {
+      const failed = (error as { writeErrors?: { index: number; code?: number }[] | { index: number; code?: number } }).writeErrors;
+      const errors = Array.isArray(failed) ? failed : failed ? [failed] : [];
+      if (errors.length === 0 || errors.some((e) => e.code !== 11000)) throw error;
+      const lost = new Set(errors.map((e) => e.index));
+      return new Set(records.filter((_, i) => !lost.has(i)).map((r) => r._id));
+    }
+  }
+
+  /** Offers whose availability reads any of these (owner, product) stock levels, in one query. */
+  async dependingOnStocks(levels: readonly { ownerId: string; productId: string }[]): Promise<OfferRecord[]> {
+    if (levels.length === 0) return [];
+    const owners = [...new Set(levels.map((l) => l.ownerId))];
+    const wanted = new Set(levels.map((l) => `${l.ownerId}:${l.productId}`));
+    const rows = await this.model
+      .find({
+        productId: { $in: [...new Set(levels.map((l) => l.productId))] },
+        $or: [{ sellerId: { $in: owners }, depth: 0 }, { viaId: { $in: owners } }],
+      })
+      .lean<OfferRecord[]>();
+    // The query matches owners and products crosswise; keep the pairs asked for.
+    return rows.filter((o) => wanted.has(`${o.depth === 0 ? o.sellerId : o.viaId}:${o.productId}`));
+  }
+
+  /** The ACTIVE offers of each (marketplace, product) pair, in one query. */
+  async activeAtMany(pairs: readonly { marketplaceId: string; productId: string }[]): Promise<OfferRecord[]> {
+    if (pairs.length === 0) return [];
+    const wanted = new Set(pairs.map((p) => `${p.marketplaceId}:${p.productId}`));
+    const rows = await this.model
+      .find({
+        marketplaceId: { $in: [...new Set(pairs.map((p) => p.marketplaceId))] },
+        productId: { $in: [...new Set(pairs.map((p) => p.productId))] },
+        status: "ACTIVE",
+      })
+      .lean<OfferRecord[]>();
+    return rows.filter((o) => wanted.has(`${o.marketplaceId}:${o.productId}`));
+  }
+
   /** The offers forwarded from any of `sourceIds`. */
   async childrenOf(sourceIds: readonly string[]): Promise<OfferRecord[]> {
     if (sourceIds.length === 0) return [];

@@ -22,7 +22,7 @@ export interface SubmitOfferInput {
 
 const CURRENCY = /^[A-Z]{3}$/;
 
-function validatePriceAndCurrency(price: number, currency: string): void {
+export function validatePriceAndCurrency(price: number, currency: string): void {
   if (!Number.isInteger(price) || price < 0) {
     throw new BadUserInputError('"price" must be an integer ≥ 0 (minor units)', { field: "price" });
   }

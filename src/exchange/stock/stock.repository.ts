@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import type { mongo } from "mongoose";
 import { isDuplicateKey } from "../../shared/mongo";
 import { newIntent, type SettleIntent } from "../offer/intent";
 import { stockKey, type StockModel, type StockRecord } from "./stock.model";
@@ -141,5 +143,65 @@ export class StockRepository {
   async withIntent(cutoff: Date, limit: number): Promise<(StockLevel & { intent: SettleIntent })[]> {
     const rows = await this.model.find({ "intent.at": { $lte: cutoff } }).limit(limit).lean<StockRecord[]>();
     return rows.map((r) => ({ ...toLevel(r), intent: r.intent! }));
+  }
+
+  /** Levels by `stockKey`, one query; a level never set reads as quantity 0, version 0. */
+  async getMany(levels: readonly { ownerId: string; productId: string }[]): Promise<Map<string, StockLevel>> {
+    const keys = [...new Set(levels.map((l) => stockKey(l.ownerId, l.productId)))];
+    const rows = keys.length ? await this.model.find({ _id: { $in: keys } }).lean<StockRecord[]>() : [];
+    const found = new Map(rows.map((r) => [r._id, toLevel(r)]));
+    return new Map(levels.map((l) => [stockKey(l.ownerId, l.productId), found.get(stockKey(l.ownerId, l.productId)) ?? emptyLevel(l.ownerId, l.productId)]));
+  }
+
+  /**
+   * `compareAndSet` for many levels (distinct keys) in one bulk statement:
+   * each is set only if still at its `version` (0: not yet created). Returns
+   * the winners' new levels by `stockKey`; the others moved on meanwhile.
+   */
+  async compareAndSetMany(
+    writes: readonly { ownerId: string; productId: string; quantity: number; version: number }[],
+  ): Promise<Map<string, StockLevel>> {
+    if (writes.length === 0) return new Map();
+    const token = randomUUID(); // marks this statement's writes, to tell its winners
+    const updatedAt = new Date();
+    const collection = this.model.collection as unknown as mongo.Collection<StockRecord & { writeToken?: string }>;
+    let matched: number;
+    try {
+      const result = await collection.bulkWrite(
+        writes.map((w): mongo.AnyBulkWriteOperation<StockRecord & { writeToken?: string }> => {
+          const _id = stockKey(w.ownerId, w.productId);
+          if (w.version === 0) {
+            return { insertOne: { document: { _id, ownerId: w.ownerId, productId: w.productId, quantity: w.quantity, version: 1, updatedAt, writeToken: token } } };
+          }
+          return {
+            updateOne: {
+              filter: { _id, version: w.version },
+              update: { $set: { quantity: w.quantity, updatedAt, writeToken: token }, $inc: { version: 1 } },
+            },
+          };
+        }),
+        { ordered: false },
+      );
+      matched = result.matchedCount + result.insertedCount;
+    } catch (error) {
+      const failed = (error as { writeErrors?: { code?: number }[] | { code?: number } }).writeErrors;
+      const errors = Array.isArray(failed) ? failed : failed ? [failed] : [];
+      if (errors.length === 0 || errors.some((e) => e.code !== 11000)) throw error;
+      matched = -1; // a concurrent first write took some: ask which writes won
+    }
+    let won: Set<string>;
+    if (matched === writes.length) won = new Set(writes.map((w) => stockKey(w.ownerId, w.productId)));
+    else {
+      const rows = await collection
+        .find({ _id: { $in: writes.map((w) => stockKey(w.ownerId, w.productId)) }, writeToken: token }, { projection: { _id: 1 } })
+        .toArray();
+      won = new Set(rows.map((r) => r._id));
+    }
+    const levels = new Map<string, StockLevel>();
+    for (const w of writes) {
+      const key = stockKey(w.ownerId, w.productId);
+      if (won.has(key)) levels.set(key, { ownerId: w.ownerId, productId: w.productId, quantity: w.quantity, version: w.version + 1, updatedAt });
+    }
+    return levels;
   }
 }

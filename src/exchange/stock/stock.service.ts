@@ -9,6 +9,13 @@ import type { StockLevel, StockRepository } from "./stock.repository";
 
 const MAX_QUANTITY = 2_147_483_647; // GraphQL Int
 
+/** A level to set: an integer from 0 to the largest GraphQL Int. */
+export function validateQuantity(quantity: number): void {
+  if (!Number.isInteger(quantity) || quantity < 0 || quantity > MAX_QUANTITY) {
+    throw new BadUserInputError('"quantity" must be an integer ≥ 0', { field: "quantity" });
+  }
+}
+
 /** Stock levels of sellers and marketplaces, and what their changes do to offers. */
 export class StockService {
   constructor(
@@ -36,9 +43,7 @@ export class StockService {
   ): Promise<StockLevel> {
     const { ownerId, productId, quantity, expectedVersion } = input;
     await this.authorize(principal, ownerId, productId);
-    if (!Number.isInteger(quantity) || quantity < 0 || quantity > MAX_QUANTITY) {
-      throw new BadUserInputError('"quantity" must be an integer ≥ 0', { field: "quantity" });
-    }
+    validateQuantity(quantity);
     for (;;) {
       // The change and the intent to re-evaluate what reads it are one atomic write.
       const intent = newIntent();
