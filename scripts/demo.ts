@@ -330,10 +330,11 @@ async function main() {
   let stopped = false;
   process.once("SIGINT", () => (stopped = true));
   while (!stopped) {
+    await new Promise((resolve) => setTimeout(resolve, interval));
+    if (stopped) break;
     const move = await moveStock({ url, adminKey }, world);
     const delta = `${move.delta > 0 ? "+" : ""}${move.delta}`;
     console.log(`  ${names.get(move.ownerId)} (${move.ownerId}): ${productNames.get(move.productId)} (${move.productId}) ${delta} → ${move.quantity}`);
-    await new Promise((resolve) => setTimeout(resolve, interval));
   }
 }
 

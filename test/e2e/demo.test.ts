@@ -15,10 +15,12 @@ describe("the demo", () => {
     const demo = runNode("scripts/demo.js", {}, {
       args: [
         ...["--url", og.url, "--admin-key", og.adminApiKey],
-        ...["--sellers", "6", "--marketplaces", "7", "--products", "8", "--interval-ms", "100"],
+        ...["--sellers", "6", "--marketplaces", "7", "--products", "8", "--interval-ms", "1500"],
       ],
     });
     await demo.waitFor(/Moving stock/, 180_000);
+    // Counted before the first move (1.5 s later): stock moving opens gates, and auto-forwarding then adds offers.
+    const counts = await og.anonymous.post({ query: "{ sellers(first: 0) { totalCount } marketplaces(first: 0) { totalCount } products(first: 0) { totalCount } offers(first: 0) { totalCount } }" });
     const moves = await demo.waitFor(/(?:.*→ \d+\n){3}/, 30_000);
     demo.child.kill("SIGINT");
     expect(await demo.exit()).toBe(0);
@@ -28,7 +30,6 @@ describe("the demo", () => {
       /Created (\d+) sellers, (\d+) marketplaces, (\d+) products,\n(\d+) routes \(([^)]*)\), \d+ stock levels, (\d+) offers and (\d+) forwards\./.exec(out)!;
     expect([sellers, marketplaces, products].map(Number)).toEqual([6, 7, 8]);
     // What it says is there: in a fresh service, exactly that.
-    const counts = await og.anonymous.post({ query: "{ sellers(first: 0) { totalCount } marketplaces(first: 0) { totalCount } products(first: 0) { totalCount } offers(first: 0) { totalCount } }" });
     expect(counts.data).toEqual({
       sellers: { totalCount: 6 },
       marketplaces: { totalCount: 7 },
