@@ -14,7 +14,9 @@ const dynamicImportToRequire = ["@graphql-hive/router-runtime"];
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",
-  roots: ["<rootDir>/test"],
+  roots: ["<rootDir>/test", "<rootDir>/clients/typescript/test"],
+  // The typed client by its package name, from its sources (as the type-check resolves it).
+  moduleNameMapper: { "^@offergate/client$": "<rootDir>/clients/typescript/src/index.ts" },
   testMatch: ["**/*.test.ts"],
   setupFiles: ["<rootDir>/test/helpers/setup.ts"],
   testTimeout: 30_000,

@@ -5,6 +5,7 @@ import { DomainError } from "../shared/errors";
 import { PRINCIPAL_HEADER, signPrincipal, type Principal } from "../shared/principal";
 import { bearerKey, type Authenticator } from "./authenticate";
 import { useEntityCache } from "./entity-cache";
+import { useEventStreamErrorsInStream } from "./event-stream";
 import { useContractErrorCodes } from "./error-codes";
 import { inProcessUpstream, useInProcessSubgraphs, type LocalSubgraph } from "./in-process";
 import { useLiveAccess, type LiveAccess } from "./live-access";
@@ -132,6 +133,7 @@ export function createGateway(options: GatewayOptions) {
       ...useFieldSuggestions(options.fieldSuggestions ?? true),
       useAuthentication(options.authenticate, options.rateLimiter, options.trustProxy, options.liveAccess),
       useContractErrorCodes(),
+      useEventStreamErrorsInStream(),
       useSubscriptions(
         options.subscriptions ?? DEFAULT_SUBSCRIPTION_LIMITS,
         Object.fromEntries(Object.entries(options.inProcess ?? {}).map(([name, s]) => [name, inProcessUpstream(s, internalSecret)])),

@@ -29,11 +29,11 @@ export interface RunningProcess {
 }
 
 /**
- * Runs `node dist/<script>` with exactly the environment given (plus PATH).
+ * Runs `node dist/<script> [args]` with exactly the environment given (plus PATH).
  * `detached`: in a process group of its own, so `process.kill(-pid)` reaches it and all it started.
  */
-export function runNode(script: string, env: Record<string, string>, options: { detached?: boolean } = {}): RunningProcess {
-  const child = spawn(process.execPath, [join(DIST, script)], {
+export function runNode(script: string, env: Record<string, string>, options: { detached?: boolean; args?: string[] } = {}): RunningProcess {
+  const child = spawn(process.execPath, [join(DIST, script), ...(options.args ?? [])], {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: options.detached ?? false,
