@@ -3,6 +3,7 @@ import type { AffiliationService } from "./affiliation/affiliation.service";
 import type { FeedService } from "./feed/feed.service";
 import { createExchangeLoaders, type ExchangeLoaders } from "./loaders";
 import type { MarketplaceService } from "./marketplace/marketplace.service";
+import type { OfferUpdates } from "./offer/offer-updates";
 import type { OfferService } from "./offer/offer.service";
 import type { RouteService } from "./route/route.service";
 import type { StockService } from "./stock/stock.service";
@@ -16,6 +17,7 @@ export interface ExchangeServices {
   affiliations: AffiliationService;
   feed: FeedService;
   webhooks: WebhookService;
+  offerUpdates: OfferUpdates;
 }
 
 export interface ExchangeContext {
