@@ -10,6 +10,7 @@ import { createGateway } from "./gateway/gateway";
 import { LiveAccess } from "./gateway/live-access";
 import { startGatewayServer, type RunningGateway } from "./gateway/http-server";
 import { createMetrics } from "./gateway/metrics";
+import { createPages } from "./gateway/pages";
 import { createLocalBus, createRedisBus, type EventBus } from "./shared/bus";
 import type { Config } from "./shared/config";
 import { startEmbeddedMongo, type EmbeddedMongo } from "./shared/embedded-mongo";
@@ -129,6 +130,7 @@ export async function startOffergate(config: Config, options: StartOptions = {})
         ...serverLimits(config),
         sessions: edge.liveSessions,
         authenticate,
+        pages: createPages(config.pages),
       },
       config.port,
       config.host,
