@@ -1,8 +1,8 @@
 import ELK, { type ElkNode } from "elkjs/lib/elk.bundled.js";
 import type { ExplorerOffer } from "./offers";
 
-export const NODE_WIDTH = 230;
-export const OFFER_HEIGHT = 104;
+export const NODE_WIDTH = 250;
+export const OFFER_HEIGHT = 118;
 export const SELLER_HEIGHT = 44;
 
 export interface Placed {

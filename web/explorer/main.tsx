@@ -85,8 +85,9 @@ function OfferCard({ offer, offers, selected }: { offer: ExplorerOffer; offers: 
   const gate = forwarderGate(offer, offers);
   const lines = [
     `${offer.status.toLowerCase()} · ${formatPrice(offer)}`,
-    offer.available ? `available · qty ${offer.quantity}` : `unavailable · ${reasonText(offer.unavailableReason)}`,
-    offer.via ? `via ${offer.via.name} · gate ${gate}` : "direct from the seller",
+    offer.available ? `available · quantity ${offer.quantity}` : `unavailable · ${reasonText(offer.unavailableReason)}`,
+    offer.via ? `via ${offer.via.name}` : "direct from the seller",
+    offer.via ? `its stock gate: ${gate}` : "",
   ];
   return (
     <>
@@ -105,7 +106,7 @@ function OfferCard({ offer, offers, selected }: { offer: ExplorerOffer; offers: 
 
 function Graph({ offers, layout, selected, onSelect }: { offers: ReadonlyMap<string, ExplorerOffer>; layout: GraphLayout; selected: string | null; onSelect: (id: string) => void }) {
   return (
-    <svg className="graph" viewBox={`0 0 ${layout.width} ${layout.height}`} width={layout.width} height={layout.height} role="img" aria-label="Offer graph: sellers on the left, each hop of forwarding to the right">
+    <svg className="graph" viewBox={`0 0 ${layout.width} ${layout.height}`} style={{ width: "100%", maxWidth: layout.width, height: "auto" }} role="img" aria-label="Offer graph: sellers on the left, each hop of forwarding to the right">
       <defs>
         <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
           <path d="M 0 0 L 10 5 L 0 10 z" />
@@ -247,8 +248,10 @@ function ProductView({ productId, onBack }: { productId: string; onBack: () => v
       <p className="legend">
         <span className="swatch available" /> available <span className="swatch unavailable" /> unavailable (with the reason) · sellers on the left, each hop of forwarding to the right · click an offer for its details
       </p>
-      <div className="canvas">
-        {state === "loading" ? <p>Loading…</p> : ordered.length === 0 ? <p>No offer for this product yet.</p> : layout && <Graph offers={offers} layout={layout} selected={selected} onSelect={setSelected} />}
+      <div className="stage">
+        <div className="canvas">
+          {state === "loading" ? <p>Loading…</p> : ordered.length === 0 ? <p>No offer for this product yet.</p> : layout && <Graph offers={offers} layout={layout} selected={selected} onSelect={setSelected} />}
+        </div>
         {chosen && <Details offer={chosen} offers={offers} onClose={() => setSelected(null)} />}
       </div>
       <h3 id="offer-list">Offers ({ordered.length})</h3>
