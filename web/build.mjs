@@ -1,4 +1,4 @@
-// Bundles the pages (the GraphQL IDE and the offer explorer) into web/dist:
+// Bundles the pages (the GraphQL IDE and the offer explorer) into dist/web:
 // each asset named by a hash of its content, so the gateway serves them as
 // immutable, and one HTML file per page that names them.
 import { mkdir, rm, writeFile } from "node:fs/promises";
@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = dirname(fileURLToPath(import.meta.url));
-const out = join(root, "dist");
+// Beside the compiled server, so that whatever ships dist/ ships the pages.
+const out = join(root, "..", "dist", "web");
 const pages = {
   ide: { entry: "ide/main.tsx", title: "offergate · GraphQL IDE" },
   explorer: { entry: "explorer/main.tsx", title: "offergate · offer explorer" },

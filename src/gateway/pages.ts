@@ -4,8 +4,8 @@ import { extname, join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { logger } from "../shared/logger";
 
-/** Where `npm run build` puts the bundled pages (web/build.mjs): two levels up from src/gateway and from dist/gateway alike. */
-export const DEFAULT_PAGES_DIR = resolve(__dirname, "../../web/dist");
+/** Where `npm run build` puts the bundled pages (web/build.mjs): the same from src/gateway and from dist/gateway. */
+export const DEFAULT_PAGES_DIR = resolve(__dirname, "../../dist/web");
 
 export interface PagesOptions {
   /** The GraphQL IDE at GET /graphql from a browser (IDE). */
