@@ -1,4 +1,5 @@
 import { print } from "graphql";
+import type { StartOptions } from "../../src/app";
 import { createClient as createSseClient } from "graphql-sse";
 import { OfferUpdatesDocument, ProductSearchDocument, type OfferUpdatesSubscription } from "../generated/graphql";
 import { createProduct } from "../fixtures";
@@ -61,10 +62,14 @@ function subscribeSse(url: string, variables: Record<string, unknown>) {
   };
 }
 
-describe("offerUpdates", () => {
+/** The gateway reaches the exchange by a call in its process (the embedded default), or over HTTP and a WebSocket of its own. */
+describe.each<[string, NonNullable<StartOptions["subgraphTransport"]>]>([
+  ["in the gateway's process", "in-process"],
+  ["over a WebSocket", "http"],
+])("offerUpdates, the exchange reached %s", (_how, transport) => {
   let og: TestOffergate;
   beforeAll(async () => {
-    og = await startTestOffergate();
+    og = await startTestOffergate({}, { subgraphTransport: transport });
   });
   afterAll(() => og.close());
 

@@ -78,6 +78,24 @@ async function waitForList(w: WatchedPage, check: (entries: Awaited<ReturnType<t
       mkdirSync(SCREENSHOTS, { recursive: true });
       await ide.page.screenshot({ path: join(SCREENSHOTS, "ide.png") });
     }
+
+    // A subscription runs too (over SSE), and shows an update caused meanwhile.
+    await ide.page.evaluate(
+      (q) => (document.querySelector(".graphiql-query-editor .CodeMirror") as unknown as { CodeMirror: { setValue(v: string): void } }).CodeMirror.setValue(q),
+      `subscription Live($id: ID!) { offerUpdates(productId: $id) { id price } }`,
+    );
+    await ide.page.click(".graphiql-execute-button");
+    const m = w.ids[0]!;
+    await w.affiliate(m);
+    const responseText = () =>
+      ide.page.evaluate(() => (document.querySelector(".graphiql-response .CodeMirror") as unknown as { CodeMirror: { getValue(): string } }).CodeMirror.getValue());
+    // The subscription may not have reached the exchange yet: submit again with new prices until one shows.
+    for (let price = 101; !(await responseText()).includes(`"price": ${price - 1}`); price++) {
+      if (price > 140) throw new Error(`no update in the IDE: ${await responseText()}`);
+      await w.submit(m, price);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(await responseText()).toContain('"offerUpdates"');
     expect(ide.foreign).toEqual([]);
     expect(ide.errors).toEqual([]);
     await ide.page.close();
