@@ -1,36 +1,16 @@
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { OfferUpdatesDocument } from "../generated/graphql";
 import { startJongodb, type EmbeddedMongo } from "../../src/shared/embedded-mongo";
 import { buildWorld } from "../helpers/exchange";
 import { subscribe } from "../helpers/feed-client";
 import { startTestOffergate, type TestOffergate } from "../helpers/offergate";
-
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-
-/** Asked once, synchronously, so that the suite can be skipped when no Redis answers (and fails under CI). */
-function redisAnswers(url: string): boolean {
-  const probe = `
-    const { hostname, port } = new URL(process.argv[1]);
-    const s = require("net").connect(Number(port || 6379), hostname, () => s.write("PING\\r\\n"));
-    s.setTimeout(2000, () => process.exit(1));
-    s.on("error", () => process.exit(1));
-    s.on("data", (d) => process.exit(String(d).startsWith("+PONG") ? 0 : 1));`;
-  return spawnSync(process.execPath, ["-e", probe, url], { timeout: 5_000 }).status === 0;
-}
-
-const haveRedis = redisAnswers(REDIS_URL);
-if (!haveRedis && process.env.CI === "true") {
-  it("needs Redis under CI", () => {
-    throw new Error(`Redis does not answer at ${REDIS_URL}; CI must provide it (REDIS_URL)`);
-  });
-}
+import { describeWithRedis, REDIS_URL } from "../helpers/redis";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const subscribersOf = (og: TestOffergate) =>
   (og.app.local.exchange as unknown as { services: { offerUpdates: { subscribers: number } } }).services.offerUpdates.subscribers;
 
-(haveRedis ? describe : describe.skip)("offerUpdates across two replicas sharing one database and one Redis", () => {
+describeWithRedis("offerUpdates across two replicas sharing one database and one Redis", () => {
   let mongo: EmbeddedMongo;
   let a: TestOffergate;
   let b: TestOffergate;
