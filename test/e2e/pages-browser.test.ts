@@ -64,6 +64,8 @@ async function waitForList(w: WatchedPage, check: (entries: Awaited<ReturnType<t
       [...document.querySelectorAll(".graphiql-editor-tool .CodeMirror")].map((e) => (e as unknown as { CodeMirror: { getValue(): string } }).CodeMirror.getValue()).join("\n"),
     );
     expect(headers).toMatch(/"Authorization": "Bearer /);
+    // GraphiQL reads the operation's name from the editor a moment after a change (the tab takes its name).
+    await ide.page.waitForFunction(() => document.querySelector(".graphiql-tab-active")?.textContent?.includes("Find"), { timeout: 10_000 });
     await ide.page.click(".graphiql-execute-button");
     await ide.page.waitForFunction(
       (name) => (document.querySelector(".graphiql-response .CodeMirror") as unknown as { CodeMirror: { getValue(): string } } | null)?.CodeMirror.getValue().includes(name),
@@ -84,6 +86,7 @@ async function waitForList(w: WatchedPage, check: (entries: Awaited<ReturnType<t
       (q) => (document.querySelector(".graphiql-query-editor .CodeMirror") as unknown as { CodeMirror: { setValue(v: string): void } }).CodeMirror.setValue(q),
       `subscription Live($id: ID!) { offerUpdates(productId: $id) { id price } }`,
     );
+    await ide.page.waitForFunction(() => document.querySelector(".graphiql-tab-active")?.textContent?.includes("Live"), { timeout: 10_000 });
     await ide.page.click(".graphiql-execute-button");
     const m = w.ids[0]!;
     await w.affiliate(m);
