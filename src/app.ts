@@ -11,6 +11,7 @@ import { LiveAccess } from "./gateway/live-access";
 import { startGatewayServer, type RunningGateway } from "./gateway/http-server";
 import { importsForward } from "./gateway/imports-forward";
 import { createMetrics } from "./gateway/metrics";
+import { createPages } from "./gateway/pages";
 import { createLocalBus, createRedisBus, type EventBus } from "./shared/bus";
 import type { Config } from "./shared/config";
 import { startEmbeddedMongo, type EmbeddedMongo } from "./shared/embedded-mongo";
@@ -132,6 +133,7 @@ export async function startOffergate(config: Config, options: StartOptions = {})
         ...serverLimits(config),
         sessions: edge.liveSessions,
         authenticate,
+        pages: createPages(config.pages),
       },
       config.port,
       config.host,

@@ -5,6 +5,7 @@ import type { ImportService } from "./import/import.service";
 import { createExchangeLoaders, type ExchangeLoaders } from "./loaders";
 import type { MarketplaceService } from "./marketplace/marketplace.service";
 import type { OfferBulk } from "./offer/offer.bulk";
+import type { OfferUpdates } from "./offer/offer-updates";
 import type { OfferService } from "./offer/offer.service";
 import type { RouteService } from "./route/route.service";
 import type { StockBulk } from "./stock/stock.bulk";
@@ -22,6 +23,7 @@ export interface ExchangeServices {
   offerBulk: OfferBulk;
   stockBulk: StockBulk;
   imports: ImportService;
+  offerUpdates: OfferUpdates;
 }
 
 export interface ExchangeContext {

@@ -18,6 +18,7 @@ import { settingsModel } from "./marketplace/settings.model";
 import { SettingsRepository } from "./marketplace/settings.repository";
 import { ForwardingService } from "./offer/forwarding.service";
 import { offerModel } from "./offer/offer.model";
+import { OfferUpdates } from "./offer/offer-updates";
 import { OfferPropagation } from "./offer/offer.propagation";
 import { OfferReconciler } from "./offer/offer.reconciler";
 import { OfferRepository } from "./offer/offer.repository";
@@ -78,7 +79,6 @@ export async function createExchangeSubgraph(
   const feedModels = feedEventModels(deps.connection, await feedPartitions(deps.connection, deps.feedPartitions));
   await ensureIndexes([...Object.values(models), ...feedModels]);
 
-  const offers = new OfferRepository(models.offers);
   const stock = new StockRepository(models.stock);
   const routes = new RouteRepository(models.routes);
   const settings = new SettingsRepository(models.settings);
@@ -89,6 +89,8 @@ export async function createExchangeSubgraph(
     internalSecret: deps.internalSecret,
   });
 
+  const offerUpdates = new OfferUpdates(deps.bus, directory);
+  const offers = new OfferRepository(models.offers, (records) => offerUpdates.announce(records));
   const feedLog = new FeedRepository(feedModels);
   const feed = new FeedService(offers, feedLog, deps.bus, directory, { pollMs: deps.feedPollMs });
   const webhookOptions = { ...DEFAULT_WEBHOOK_OPTIONS, ...deps.webhooks };
@@ -118,6 +120,7 @@ export async function createExchangeSubgraph(
     offerBulk,
     stockBulk,
     imports: new ImportService(importRepository, affiliations, directory, importOptions, () => runner.kick(), importOptions.progressMs),
+    offerUpdates,
   };
 
   // Changes a crash left half-propagated are settled now, events left in outboxes reach their

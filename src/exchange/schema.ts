@@ -6,6 +6,7 @@ import { AffiliationResolver } from "./affiliation/affiliation.resolver";
 import type { ExchangeContext } from "./context";
 import { feedResolvers, FeedResolver } from "./feed/feed.resolver";
 import { MarketplaceResolver } from "./marketplace/marketplace.resolver";
+import { OfferUpdatesResolver } from "./offer/offer-updates.resolver";
 import { OfferResolver } from "./offer/offer.resolver";
 import { ProductResolver } from "./product/product.resolver";
 import { RouteResolver } from "./route/route.resolver";
@@ -30,6 +31,7 @@ export function buildExchangeSchema(): Promise<GraphQLSchema> {
         WebhookResolver,
         BulkResolver,
         ImportResolver,
+        OfferUpdatesResolver,
       ],
     },
     {

@@ -19,6 +19,7 @@ import type { Gateway } from "./gateway";
 import { CloseCode, LiveSessions, tooManySubscriptions, type Lease } from "./live-sessions";
 import type { Metrics } from "./metrics";
 import { clientAddress } from "./rate-limit";
+import type { PagesHandler } from "./pages";
 
 export interface GatewayServerOptions {
   gateway: Gateway;
@@ -44,6 +45,8 @@ export interface GatewayServerOptions {
   trustProxy?: boolean;
   /** `/imports/*` (CSV imports), answered by the exchange (./imports-forward.ts). */
   imports?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** The IDE and the explorer (./pages.ts). */
+  pages?: PagesHandler;
 }
 
 export interface RunningGateway {
@@ -153,6 +156,8 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
   const corsOrigins = new Set(options.corsOrigins ?? []);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<string> => {
     const path = (req.url ?? "/").split("?")[0];
+    const page = options.pages?.(req, res, path);
+    if (page) return page;
     switch (path) {
       case "/health":
         json(res, 200, { status: "ok" });

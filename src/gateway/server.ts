@@ -3,7 +3,7 @@ import { runStandalone } from "../shared/standalone";
 
 /** The gateway's modules, loaded once the port is known to be free: a busy port is told before seconds of loading. */
 const load = async () => {
-  const [accounts, catalog, exchange, federation, authenticate, bus, edge, direct, gateway, httpServer, metrics, liveAccess, importsForward] = await Promise.all([
+  const [accounts, catalog, exchange, federation, authenticate, bus, edge, direct, gateway, httpServer, metrics, liveAccess, importsForward, pages] = await Promise.all([
     import("../accounts/schema.js"),
     import("../catalog/schema.js"),
     import("../exchange/schema.js"),
@@ -17,8 +17,9 @@ const load = async () => {
     import("./metrics.js"),
     import("./live-access.js"),
     import("./imports-forward.js"),
+    import("./pages.js"),
   ]);
-  return { ...accounts, ...catalog, ...exchange, ...federation, ...authenticate, ...bus, ...edge, ...direct, ...gateway, ...httpServer, ...metrics, ...liveAccess, ...importsForward };
+  return { ...accounts, ...catalog, ...exchange, ...federation, ...authenticate, ...bus, ...edge, ...direct, ...gateway, ...httpServer, ...metrics, ...liveAccess, ...importsForward, ...pages };
 };
 
 /** True when every subgraph says it is ready within 800 ms (each pings its database for at most 500): `/ready` answers in under a second. */
@@ -59,6 +60,7 @@ runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXC
     createMetrics,
     LiveAccess,
     importsForward,
+    createPages,
   } = await load();
   const urls = config.subgraphUrls as Required<typeof config.subgraphUrls>;
   const [accounts, catalog, exchange] = await Promise.all([buildAccountsSchema(), buildCatalogSchema(), buildExchangeSchema()]);
@@ -94,6 +96,7 @@ runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXC
       ...serverLimits(config),
       sessions: edge.liveSessions,
       authenticate,
+      pages: createPages(config.pages),
     },
     config.port,
     config.host,

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import Redis from "ioredis";
 import { logger } from "./logger";
@@ -32,6 +33,14 @@ export interface EventBus {
    * back): every listener should treat every account's keys as changed.
    */
   onRevocationsMissed(listener: () => void): () => void;
+  /**
+   * "These offers were just written, as they are now" (live screens,
+   * `offerUpdates`): carries the offers themselves, as JSON-safe objects
+   * (dates arrive as strings from other processes). Best effort: a lost
+   * message is a screen that shows a change late, never a lost feed event.
+   */
+  announceOffers(offers: readonly object[]): void;
+  onOffers(listener: (offers: readonly Record<string, unknown>[]) => void): () => void;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -56,6 +65,11 @@ export function createLocalBus(): EventBus {
       return () => emitter.off("revoke", listener);
     },
     revocationGeneration: async (id) => String(generations.get(id) ?? 0),
+    announceOffers: (offers) => void emitter.emit("offers", offers),
+    onOffers: (listener) => {
+      emitter.on("offers", listener);
+      return () => emitter.off("offers", listener);
+    },
     onRevocationsMissed: (listener) => {
       emitter.on("missed", listener);
       return () => emitter.off("missed", listener);
@@ -67,6 +81,7 @@ export function createLocalBus(): EventBus {
 
 const CHANNEL = "offergate:feed";
 const REVOCATIONS = "offergate:key-revocations";
+const OFFERS = "offergate:offers";
 const generationKey = (principalId: string) => `offergate:key-generation:${principalId}`;
 /** Longer than any gateway caches a key, so a generation never expires under a cached entry. */
 const GENERATION_TTL_MS = 10 * 60_000;
@@ -96,12 +111,23 @@ export async function createRedisBus(url: string): Promise<EventBus> {
   const sub = new Redis(url, { lazyConnect: true, commandTimeout: 5_000, disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS });
   for (const client of [pub, sub]) client.on("error", (error) => logger.warn("redis error", { error: error.message }));
   await Promise.all([pub.connect(), sub.connect()]);
-  await sub.subscribe(CHANNEL, REVOCATIONS);
+  await sub.subscribe(CHANNEL, REVOCATIONS, OFFERS);
   const gate = redisGate(url, pub);
   const local = createLocalBus();
+  // Offers announced here reach this process's listeners at once; its own echo from Redis is skipped.
+  const origin = randomUUID();
+  let offerListeners = 0;
   sub.on("message", (channel: string, message: string) => {
     if (channel === REVOCATIONS) void local.revokeKeys(message);
-    else local.ring(...parseRing(message));
+    else if (channel === OFFERS) {
+      const [offers, from] = parseRing(message);
+      if (from === origin || offerListeners === 0) return; // no screen here: not even parsed
+      try {
+        local.announceOffers(JSON.parse(offers) as Record<string, unknown>[]);
+      } catch (error) {
+        logger.warn("unreadable offers message on the bus", { error: String(error) });
+      }
+    } else local.ring(...parseRing(message));
   });
   // Back after a loss (ioredis subscribes again by itself): the revocations sent meanwhile were not heard.
   const missed = new Set<() => void>();
@@ -134,6 +160,21 @@ export async function createRedisBus(url: string): Promise<EventBus> {
       await ask(() => pub.publish(REVOCATIONS, id));
     },
     onRevokeKeys: local.onRevokeKeys,
+    announceOffers: (offers) => {
+      if (offers.length === 0) return;
+      local.announceOffers(offers);
+      pub.publish(OFFERS, ringMessage(JSON.stringify(offers), origin)).catch((error: Error) => logger.warn("redis publish failed", { error: error.message }));
+    },
+    onOffers: (listener) => {
+      offerListeners++;
+      const off = local.onOffers(listener);
+      let on = true;
+      return () => {
+        if (on) offerListeners--;
+        on = false;
+        off();
+      };
+    },
     // Redis unreachable: this process's own count, marked as such, which a cache trusts only briefly (./gateway/authenticate.ts).
     revocationGeneration: async (id) => {
       try {

@@ -39,6 +39,9 @@ const schema = z.object({
   FEED_PARTITIONS: z.coerce.number().int().min(1).max(64).optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   INTROSPECTION: bool.optional(),
+  // Pages for people: the GraphQL IDE at GET /graphql (browsers) and the offer explorer at GET /; on by default outside production.
+  IDE: bool.optional(),
+  EXPLORER: bool.optional(),
   // "Did you mean ...?" in validation errors: on by default, off in production (it maps the schema).
   FIELD_SUGGESTIONS: bool.optional(),
   // Web origins (scheme://host[:port], comma-separated) whose pages may call the gateway; none when unset.
@@ -114,6 +117,8 @@ export interface Config {
   feedPartitions?: number;
   logLevel: Env["LOG_LEVEL"];
   introspection: boolean;
+  /** The GraphQL IDE (GET /graphql from a browser) and the offer explorer (GET /). */
+  pages: { ide: boolean; explorer: boolean };
   fieldSuggestions: boolean;
   trustProxy: boolean;
   /** Origins allowed to call the gateway from a browser (CORS); empty: none. */
@@ -193,6 +198,7 @@ export function loadConfig(
     feedPartitions: e.FEED_PARTITIONS,
     logLevel: e.LOG_LEVEL,
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== "production",
+    pages: { ide: e.IDE ?? e.NODE_ENV !== "production", explorer: e.EXPLORER ?? e.NODE_ENV !== "production" },
     fieldSuggestions: e.FIELD_SUGGESTIONS ?? e.NODE_ENV !== "production",
     trustProxy: e.TRUST_PROXY,
     corsOrigins: e.CORS_ORIGINS,

@@ -47,11 +47,17 @@ export class ProductRepository {
     return row ? toProduct(row) : null;
   }
 
-  async page(page: Page): Promise<{ rows: Product[]; total: number }> {
-    const filter = page.afterKey ? { _id: { $gt: page.afterKey } } : {};
+  /** A page in creation order; with `search`, only products whose name contains it (any case) or whose GTIN contains it (digits). */
+  async page(page: Page, search?: string): Promise<{ rows: Product[]; total: number }> {
+    const escaped = search?.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const match =
+      escaped === undefined
+        ? {}
+        : { $or: [{ name: { $regex: escaped, $options: "i" } }, ...(/^\d+$/.test(search!) ? [{ gtin14: { $regex: escaped } }] : [])] };
+    const filter = page.afterKey ? { ...match, _id: { $gt: page.afterKey } } : match;
     const [rows, total] = await Promise.all([
       this.model.find(filter).sort({ _id: 1 }).limit(page.first + 1).lean<ProductRecord[]>(),
-      this.model.countDocuments(),
+      this.model.countDocuments(match),
     ]);
     return { rows: rows.map(toProduct), total };
   }

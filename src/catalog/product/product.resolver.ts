@@ -20,8 +20,16 @@ export class ProductResolver {
   }
 
   @Query(() => ProductConnection)
-  products(@Args() page: PageArgs, @Ctx() ctx: CatalogContext) {
-    return ctx.services.products.list(page);
+  products(
+    @Args() page: PageArgs,
+    @Arg("search", () => String, {
+      nullable: true,
+      description: "Only products whose name contains this text (any case) or whose GTIN contains these digits",
+    })
+    search: string | null | undefined,
+    @Ctx() ctx: CatalogContext,
+  ) {
+    return ctx.services.products.list({ ...page, search });
   }
 
   @Mutation(() => Product)

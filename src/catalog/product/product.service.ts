@@ -42,9 +42,14 @@ export class ProductService {
     return this.products.findByGtin14s(gtin14s);
   }
 
-  async list(args: { first?: number | null; after?: string | null }): Promise<Connection<Product>> {
+  /** `search`: 1 to 200 characters, matched in names (any case) and GTINs (BAD_USER_INPUT otherwise). */
+  async list(args: { first?: number | null; after?: string | null; search?: string | null }): Promise<Connection<Product>> {
     const page = parsePage(args);
-    const { rows, total } = await this.products.page(page);
+    const search = args.search?.trim();
+    if (args.search != null && (!search || search.length > 200)) {
+      throw new BadUserInputError('"search" must be 1 to 200 characters', { argument: "search" });
+    }
+    const { rows, total } = await this.products.page(page, search);
     return toConnection(rows, page, (p) => p.id, total);
   }
 

@@ -20,7 +20,12 @@ export interface OfferWrite {
   rev: number;
   set: Partial<OfferRecord>;
   inc?: Partial<Record<"version" | "eventCount", number>>;
+  /** The offer as this write leaves it: announced to live screens when the write raises its version. */
+  result?: OfferRecord;
 }
+
+/** Told of offers that were just inserted or given a new version, as written. */
+export type OfferChangeListener = (records: OfferRecord[]) => void;
 
 function toQuery(filter: OfferFilter): QueryFilter<OfferRecord> {
   const q: QueryFilter<OfferRecord> = {};
@@ -34,7 +39,16 @@ function toQuery(filter: OfferFilter): QueryFilter<OfferRecord> {
 
 /** Offers: the only place that touches the `offers` collection. */
 export class OfferRepository {
-  constructor(private readonly model: OfferModel) {}
+  constructor(
+    private readonly model: OfferModel,
+    private readonly onChange: OfferChangeListener = () => undefined,
+  ) {}
+
+  /** The winners of a compareAndSet whose write raised the version. */
+  private changed(writes: readonly OfferWrite[], won: Set<string>): Set<string> {
+    this.onChange(writes.filter((w) => w.inc?.version && w.result && won.has(w.id)).map((w) => w.result!));
+    return won;
+  }
 
   /** The driver's collection, for the hot bulk writes: their documents are built here and by the reconciler, already as stored. */
   private get collection(): mongo.Collection<OfferRecord> {
@@ -59,6 +73,7 @@ export class OfferRepository {
   async insert(record: OfferRecord): Promise<boolean> {
     try {
       await this.model.create(record);
+      this.onChange([record]);
       return true;
     } catch (error) {
       if (isDuplicateKey(error)) return false;
@@ -162,11 +177,11 @@ export class OfferRepository {
       }),
       { ordered: false },
     );
-    if (result.matchedCount === writes.length) return new Set(writes.map((w) => w.id));
+    if (result.matchedCount === writes.length) return this.changed(writes, new Set(writes.map((w) => w.id)));
     const won = await this.model
       .find({ _id: { $in: writes.map((w) => w.id) }, writeToken: token }, { _id: 1 })
       .lean<{ _id: string }[]>();
-    return new Set(won.map((r) => r._id));
+    return this.changed(writes, new Set(won.map((r) => r._id)));
   }
 
   /** Offers whose outbox may hold events not yet in the feed (a crash, or a flush still under way). */
