@@ -1,7 +1,7 @@
 import { print } from "graphql";
 import type { StartOptions } from "../../src/app";
 import { createClient as createSseClient } from "graphql-sse";
-import { OfferUpdatesDocument, ProductSearchDocument, type OfferUpdatesSubscription } from "../generated/graphql";
+import { OfferUpdatesDocument, ProductSearchDocument, SubmitOffersDocument, type OfferUpdatesSubscription } from "../generated/graphql";
 import { createProduct } from "../fixtures";
 import { buildWorld, type World } from "../helpers/exchange";
 import { subscribe } from "../helpers/feed-client";
@@ -124,6 +124,25 @@ describe.each<[string, NonNullable<StartOptions["subgraphTransport"]>]>([
     }
     await sub.close();
     await until(() => subscribers() === before, 5_000, "the subscription to end at the exchange");
+  });
+
+  it("streams offers that submitOffers creates in bulk, as it does a single submitOffer's", async () => {
+    const w = await buildWorld(og.admin, 2);
+    for (const id of w.ids) await w.affiliate(id);
+    await w.setStock(w.sellerId, 2);
+    const before = subscribers();
+    const sub = subscribe(og.url, undefined, OfferUpdatesDocument, { productId: w.productId });
+    await opened(before);
+    const payload = await og.admin.data(SubmitOffersDocument, {
+      input: w.ids.map((marketplaceId) => ({ sellerId: w.sellerId, marketplaceId, productId: w.productId, price: 1500, currency: "BRL" })),
+    });
+    const created = payload.submitOffers.results.map((r) => r.offer!.id).sort();
+    expect(created).toHaveLength(2);
+    await until(() => created.every((id) => sub.events.some((u) => u.id === id)), 10_000, "both bulk-created offers");
+    expect(sub.events.filter((u) => created.includes(u.id)).map((u) => [u.id, u.available, u.quantity]).sort()).toEqual(
+      created.map((id) => [id, true, 2]),
+    );
+    await sub.close();
   });
 
   it("filters by product, by marketplace, or by both", async () => {

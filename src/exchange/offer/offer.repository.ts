@@ -88,16 +88,20 @@ export class OfferRepository {
    */
   async insertMany(records: readonly OfferRecord[]): Promise<Set<string>> {
     if (records.length === 0) return new Set();
+    let inserted: OfferRecord[];
     try {
       await this.collection.insertMany(records as OfferRecord[], { ordered: false });
-      return new Set(records.map((r) => r._id));
+      inserted = [...records];
     } catch (error) {
       const failed = (error as { writeErrors?: { index: number; code?: number }[] | { index: number; code?: number } }).writeErrors;
       const errors = Array.isArray(failed) ? failed : failed ? [failed] : [];
       if (errors.length === 0 || errors.some((e) => e.code !== 11000)) throw error;
       const lost = new Set(errors.map((e) => e.index));
-      return new Set(records.filter((_, i) => !lost.has(i)).map((r) => r._id));
+      inserted = records.filter((_, i) => !lost.has(i));
     }
+    // New offers reach live screens as the single insert's do.
+    if (inserted.length) this.onChange(inserted);
+    return new Set(inserted.map((r) => r._id));
   }
 
   /** Offers whose availability reads any of these (owner, product) stock levels, in one query. */
