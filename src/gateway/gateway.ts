@@ -16,7 +16,8 @@ import { clientAddress, rateLimited, type RateLimiter } from "./rate-limit";
 import { DEFAULT_SUBSCRIPTION_LIMITS, useSubscriptions, type SubscriptionLimits } from "./subscriptions";
 
 export interface GatewayOptions {
-  supergraphSdl: string;
+  /** The supergraph, or where to read it again after `invalidateUnifiedGraph()` (a reload lets requests in flight finish on the old one). */
+  supergraphSdl: string | (() => string);
   authenticate: Authenticator;
   internalSecret: string;
   introspection: boolean;
@@ -111,6 +112,8 @@ export function createGateway(options: GatewayOptions) {
   const { internalSecret } = options;
   return createGatewayRuntime<GatewayContext>({
     supergraph: options.supergraphSdl,
+    // Requests in flight when the supergraph is replaced finish on the one they started with.
+    ...(typeof options.supergraphSdl === "function" ? { gracefulSchemaReload: { drainTimeout: 60_000 } } : {}),
     ...(options.queryPlanner === "javascript" ? {} : { unifiedGraphHandler }),
     logging: options.logLevel === "debug" ? "debug" : "error",
     graphqlEndpoint: "/graphql",

@@ -1,13 +1,14 @@
 import "reflect-metadata";
+import { join } from "node:path";
 import { runStandalone } from "../shared/standalone";
+
+/** The supergraph committed with this code (`npm run schema`), beside `dist/`. */
+const COMMITTED_SUPERGRAPH = join(__dirname, "..", "..", "schema", "supergraph.graphql");
 
 /** The gateway's modules, loaded once the port is known to be free: a busy port is told before seconds of loading. */
 const load = async () => {
-  const [accounts, catalog, exchange, federation, authenticate, bus, edge, direct, gateway, httpServer, metrics, liveAccess, importsForward, pages] = await Promise.all([
-    import("../accounts/schema.js"),
-    import("../catalog/schema.js"),
-    import("../exchange/schema.js"),
-    import("../shared/federation.js"),
+  const [logger, authenticate, bus, edge, direct, gateway, httpServer, metrics, supergraph, liveAccess, importsForward, pages] = await Promise.all([
+    import("../shared/logger.js"),
     import("./authenticate.js"),
     import("../shared/bus.js"),
     import("./edge.js"),
@@ -15,11 +16,12 @@ const load = async () => {
     import("./gateway.js"),
     import("./http-server.js"),
     import("./metrics.js"),
+    import("./supergraph.js"),
     import("./live-access.js"),
     import("./imports-forward.js"),
     import("./pages.js"),
   ]);
-  return { ...accounts, ...catalog, ...exchange, ...federation, ...authenticate, ...bus, ...edge, ...direct, ...gateway, ...httpServer, ...metrics, ...liveAccess, ...importsForward, ...pages };
+  return { ...logger, ...authenticate, ...bus, ...edge, ...direct, ...gateway, ...httpServer, ...metrics, ...supergraph, ...liveAccess, ...importsForward, ...pages };
 };
 
 /** True when every subgraph says it is ready within 800 ms (each pings its database for at most 500): `/ready` answers in under a second. */
@@ -36,17 +38,16 @@ async function subgraphsReady(urls: string[]): Promise<boolean> {
 }
 
 /**
- * `npm run start:gateway`: the gateway alone, on PORT, composing the
- * supergraph from the subgraphs' schemas (built from this same code) and the
- * URLs it is given.
+ * `npm run start:gateway`: the gateway alone, on PORT, over a supergraph it
+ * knows only as SDL: composed from the subgraphs' SDL when SUBGRAPH_URLS is
+ * set (fetched again every SUPERGRAPH_POLL_MS), else read from
+ * SUPERGRAPH_PATH (default: the committed one; watched), with the URLs of
+ * ACCOUNTS_URL, CATALOG_URL and EXCHANGE_URL in place of the file's. A new
+ * supergraph replaces the current one while requests in flight finish.
  */
-runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXCHANGE_URL"], async (config) => {
+runStandalone("gateway", ["INTERNAL_SECRET"], async (config) => {
   const {
-    buildAccountsSchema,
-    buildCatalogSchema,
-    buildExchangeSchema,
-    composeSupergraph,
-    subgraphSdl,
+    logger,
     createAuthenticator,
     httpKeyLookup,
     createLocalBus,
@@ -58,41 +59,52 @@ runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXC
     createGateway,
     startGatewayServer,
     createMetrics,
+    composedSupergraph,
+    fileSupergraph,
     LiveAccess,
     importsForward,
     createPages,
   } = await load();
-  const urls = config.subgraphUrls as Required<typeof config.subgraphUrls>;
-  const [accounts, catalog, exchange] = await Promise.all([buildAccountsSchema(), buildCatalogSchema(), buildExchangeSchema()]);
-  const { supergraphSdl } = composeSupergraph([
-    { name: "accounts", url: urls.accounts, sdl: subgraphSdl(accounts) },
-    { name: "catalog", url: urls.catalog, sdl: subgraphSdl(catalog) },
-    { name: "exchange", url: urls.exchange, sdl: subgraphSdl(exchange) },
-  ]);
+  const source = config.supergraphSubgraphs
+    ? await composedSupergraph(config.supergraphSubgraphs, config.internalSecret!, config.supergraphPollMs)
+    : await fileSupergraph(config.supergraphPath ?? COMMITTED_SUPERGRAPH, config.subgraphUrls);
+  const urlOf = (name: string) => {
+    const subgraph = source.current().subgraphs.find((s) => s.name === name);
+    if (!subgraph) throw new Error(`the supergraph has no "${name}" subgraph`);
+    return subgraph.url;
+  };
+  urlOf("accounts"); // API keys are checked there: a supergraph without it cannot serve.
   const edge = edgeOptions(config);
   // Key rotations on any accounts replica reach this gateway's cache through Redis; without it the cache expires on its own.
   const bus = config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus();
-  const authenticate = createAuthenticator(httpKeyLookup(() => urls.accounts, config.internalSecret!), (id) => bus.revocationGeneration(id));
+  const authenticate = createAuthenticator(httpKeyLookup(() => urlOf("accounts"), config.internalSecret!), (id) => bus.revocationGeneration(id));
   const liveAccess = new LiveAccess(authenticate);
   bus.onRevokeKeys((id) => void liveAccess.revoked(id));
   bus.onRevocationsMissed(() => void liveAccess.revokedAll());
+  // Subscriptions one subgraph answers alone go to it directly, judged by its schema as the supergraph has it.
+  const directFor = (supergraph: ReturnType<typeof source.current>) =>
+    directSubscriptions(supergraph.subgraphs.map((s) => webSocketDirect(s.schema, s.url, config.internalSecret!, edge.subscriptions)));
+  let direct = directFor(source.current());
+  const gateway = createGateway({
+    supergraphSdl: () => source.current().sdl,
+    authenticate,
+    liveAccess,
+    ...edge,
+    internalSecret: config.internalSecret!,
+  });
+  source.onChange((supergraph) => {
+    direct = directFor(supergraph);
+    void Promise.resolve(gateway.invalidateUnifiedGraph()).catch((error: unknown) =>
+      logger.error("supergraph reload failed; the previous one still serves", { error: String(error) }),
+    );
+  });
   const running = await startGatewayServer(
     {
-      gateway: createGateway({
-        supergraphSdl,
-        authenticate,
-        liveAccess,
-        ...edge,
-        internalSecret: config.internalSecret!,
-      }),
+      gateway,
       metrics: createMetrics(),
-      direct: directSubscriptions([
-        webSocketDirect(accounts, urls.accounts, config.internalSecret!, edge.subscriptions),
-        webSocketDirect(catalog, urls.catalog, config.internalSecret!, edge.subscriptions),
-        webSocketDirect(exchange, urls.exchange, config.internalSecret!, edge.subscriptions),
-      ]),
-      imports: importsForward({ authenticate, exchangeUrl: () => urls.exchange, internalSecret: config.internalSecret! }),
-      ready: () => subgraphsReady(Object.values(urls)),
+      direct: (operation, principal) => direct(operation, principal),
+      imports: importsForward({ authenticate, exchangeUrl: () => urlOf("exchange"), internalSecret: config.internalSecret! }),
+      ready: () => subgraphsReady(source.current().subgraphs.map((s) => s.url)),
       ...serverLimits(config),
       sessions: edge.liveSessions,
       authenticate,
@@ -104,6 +116,7 @@ runStandalone("gateway", ["INTERNAL_SECRET", "ACCOUNTS_URL", "CATALOG_URL", "EXC
   return {
     ...running,
     close: async () => {
+      source.close();
       await running.close();
       await edge.rateLimiter.close();
       await bus.close();

@@ -59,6 +59,26 @@ const schema = z.object({
   ACCOUNTS_URL: z.string().url().optional(),
   CATALOG_URL: z.string().url().optional(),
   EXCHANGE_URL: z.string().url().optional(),
+  // The standalone gateway's supergraph: a file (watched; default the committed schema/supergraph.graphql), or composed from the subgraphs' SDL.
+  SUPERGRAPH_PATH: z.string().min(1).optional(),
+  SUBGRAPH_URLS: z
+    .string()
+    .transform((v, ctx) => {
+      const urls: Record<string, string> = {};
+      for (const part of v.split(",").map((p) => p.trim()).filter(Boolean)) {
+        const [name, url] = [part.slice(0, part.indexOf("=")), part.slice(part.indexOf("=") + 1)];
+        if (!/^[a-z][a-z0-9_]*$/i.test(name) || !z.string().url().safeParse(url).success) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${part}" is not name=url` });
+          return z.NEVER;
+        }
+        urls[name] = url;
+      }
+      if (Object.keys(urls).length === 0) ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must list name=url pairs" });
+      return urls;
+    })
+    .optional(),
+  // How often the subgraphs' SDL is fetched again (SUBGRAPH_URLS) and the supergraph recomposed when it changed.
+  SUPERGRAPH_POLL_MS: positiveInt.default(10_000),
   // Gateway limits (SEMANTICS.md, "Limits").
   MAX_DEPTH: positiveInt.default(15),
   MAX_ALIASES: positiveInt.default(50),
@@ -125,6 +145,11 @@ export interface Config {
   corsOrigins: string[];
   subgraphPorts: { accounts: number; catalog: number; exchange: number };
   subgraphUrls: { accounts?: string; catalog?: string; exchange?: string };
+  /** The standalone gateway's supergraph file (unset: the committed one). */
+  supergraphPath?: string;
+  /** Subgraphs by name whose SDL the standalone gateway composes (instead of a file). */
+  supergraphSubgraphs?: Record<string, string>;
+  supergraphPollMs: number;
   limits: {
     maxDepth: number;
     maxAliases: number;
@@ -182,6 +207,7 @@ export function loadConfig(
       problems.push("MONGODB_URI: required when NODE_ENV=production (without it the service runs on an in-memory database and loses every write when it stops)");
     }
   }
+  if (source.SUPERGRAPH_PATH && source.SUBGRAPH_URLS) problems.push("SUPERGRAPH_PATH: not with SUBGRAPH_URLS (one source of the supergraph)");
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -204,6 +230,9 @@ export function loadConfig(
     corsOrigins: e.CORS_ORIGINS,
     subgraphPorts: { accounts: e.ACCOUNTS_PORT, catalog: e.CATALOG_PORT, exchange: e.EXCHANGE_PORT },
     subgraphUrls: { accounts: e.ACCOUNTS_URL, catalog: e.CATALOG_URL, exchange: e.EXCHANGE_URL },
+    supergraphPath: e.SUPERGRAPH_PATH,
+    supergraphSubgraphs: e.SUBGRAPH_URLS,
+    supergraphPollMs: e.SUPERGRAPH_POLL_MS,
     limits: {
       maxDepth: e.MAX_DEPTH,
       maxAliases: e.MAX_ALIASES,

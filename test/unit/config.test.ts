@@ -129,3 +129,18 @@ describe("loadConfig", () => {
     expect(problems.map((p) => p.split(":")[0]).sort()).toEqual(["ADMIN_API_KEY", "PORT"]);
   });
 });
+
+describe("the standalone gateway's supergraph source", () => {
+  it("reads SUBGRAPH_URLS as name=url pairs, and polls every 10 s by default", () => {
+    const config = loadConfig({ SUBGRAPH_URLS: "accounts=http://a:1/graphql, catalog=http://c:2/graphql" });
+    expect(config.supergraphSubgraphs).toEqual({ accounts: "http://a:1/graphql", catalog: "http://c:2/graphql" });
+    expect(config.supergraphPollMs).toBe(10_000);
+    expect(loadConfig({ SUPERGRAPH_PATH: "/etc/offergate/supergraph.graphql" }).supergraphPath).toBe("/etc/offergate/supergraph.graphql");
+  });
+
+  it("refuses a pair that is not name=url, and both sources at once", () => {
+    expect(problemsOf({ SUBGRAPH_URLS: "accounts=http://a/graphql,catalog" })).toEqual([expect.stringMatching(/^SUBGRAPH_URLS: "catalog" is not name=url/)]);
+    expect(problemsOf({ SUBGRAPH_URLS: "accounts=not a url" })[0]).toMatch(/^SUBGRAPH_URLS/);
+    expect(problemsOf({ SUBGRAPH_URLS: "accounts=http://a/graphql", SUPERGRAPH_PATH: "x.graphql" })[0]).toMatch(/^SUPERGRAPH_PATH: not with SUBGRAPH_URLS/);
+  });
+});
