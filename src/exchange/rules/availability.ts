@@ -1,3 +1,4 @@
+import { isGateOpen, type Forwarder } from "./gate";
 import type { Availability, OfferStatus, QuantityPolicy, UnavailableReason } from "./types";
 
 /** The facts a direct offer's availability depends on. */
@@ -11,7 +12,7 @@ export interface ForwardedOfferFacts {
   status: OfferStatus;
   route: { active: boolean; quantityPolicy: QuantityPolicy } | null;
   source: Availability;
-  forwarder: { requireStockToForward: boolean; stock: number };
+  forwarder: Forwarder;
 }
 
 const unavailable = (reason: UnavailableReason): Availability => ({
@@ -62,8 +63,8 @@ export function evaluateForwardedOffer(facts: ForwardedOfferFacts): Availability
       upstream === "SELLER_OUT_OF_STOCK" || upstream === "FORWARDER_OUT_OF_STOCK" ? upstream : "UPSTREAM_UNAVAILABLE",
     );
   }
+  if (!isGateOpen(facts.forwarder)) return unavailable("FORWARDER_OUT_OF_STOCK");
   const stock = Math.max(0, facts.forwarder.stock);
-  if (facts.forwarder.requireStockToForward && stock === 0) return unavailable("FORWARDER_OUT_OF_STOCK");
   const quantity = policyQuantity(facts.route.quantityPolicy, facts.source.quantity, stock);
   if (quantity <= 0) return unavailable("FORWARDER_OUT_OF_STOCK");
   return available(quantity);

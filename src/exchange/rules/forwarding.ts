@@ -1,5 +1,8 @@
 import type { ErrorCode } from "../../shared/errors";
+import { isGateOpen, type Forwarder } from "./gate";
 import type { OfferStatus } from "./types";
+
+export { isGateOpen } from "./gate";
 
 /** What `forwardOffer` checks after the caller's rights (SEMANTICS.md, checks 2 to 6). */
 export interface ForwardFacts {
@@ -7,7 +10,7 @@ export interface ForwardFacts {
   targetMarketplaceId: string;
   routeActive: boolean;
   maxDepth: number;
-  forwarder: { requireStockToForward: boolean; stock: number };
+  forwarder: Forwarder;
 }
 
 export type ForwardVerdict = { ok: true } | { ok: false; code: ErrorCode; rule: string };
@@ -21,7 +24,3 @@ export function checkForward(facts: ForwardFacts): ForwardVerdict {
   if (!isGateOpen(facts.forwarder)) return { ok: false, code: "STOCK_GATE_CLOSED", rule: "stock-gate" };
   return { ok: true };
 }
-
-/** The seed rule: a marketplace that requires stock may forward a product only while it holds some. */
-export const isGateOpen = (forwarder: { requireStockToForward: boolean; stock: number }): boolean =>
-  !forwarder.requireStockToForward || forwarder.stock > 0;
