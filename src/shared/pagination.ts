@@ -3,21 +3,21 @@ import { Directive } from "type-graphql";
 import { BadUserInputError } from "./errors";
 
 @Directive("@shareable")
-@ObjectType()
+@ObjectType({ description: "Where a page of a connection ends" })
 export class PageInfo {
-  @Field()
+  @Field({ description: "Whether more items follow this page" })
   hasNextPage!: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The cursor of the last edge, to pass as `after` for the next page; null when the page is empty" })
   endCursor!: string | null;
 }
 
 @ArgsType()
 export class PageArgs {
-  @Field(() => Int, { nullable: true, defaultValue: 20 })
+  @Field(() => Int, { nullable: true, defaultValue: 20, description: "How many items to return, from 0 to 100" })
   first?: number | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Return the items after this cursor (an edge's `cursor` or `pageInfo.endCursor`); null: from the start" })
   after?: string | null;
 }
 
@@ -66,24 +66,24 @@ export function toConnection<T>(rows: T[], page: Page, keyOf: (row: T) => string
 
 /** Declares `<Name>Edge` and `<Name>Connection` for a node type, as the contract spells them. */
 export function connectionTypes<T extends object>(name: string, node: ClassType<T>) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `One ${name} in a page, with its cursor` })
   class Edge {
-    @Field()
+    @Field({ description: "Opaque; pass as `after` to continue after this item" })
     cursor!: string;
 
-    @Field(() => node)
+    @Field(() => node, { description: `The ${name}` })
     node!: T;
   }
 
-  @ObjectType(`${name}Connection`)
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items (Relay cursor connection)` })
   class ConnectionType {
-    @Field(() => [Edge])
+    @Field(() => [Edge], { description: "The items of this page, in order" })
     edges!: Edge[];
 
-    @Field(() => PageInfo)
+    @Field(() => PageInfo, { description: "Where this page ends and whether more follow" })
     pageInfo!: PageInfo;
 
-    @Field(() => Int)
+    @Field(() => Int, { description: "How many items there are in all, across every page" })
     totalCount!: number;
   }
   return ConnectionType;

@@ -11,7 +11,7 @@ export class ApiKeyResolver {
   })
   async rotateApiKey(
     @Ctx() ctx: AccountsContext,
-    @Arg("accountId", () => ID, { nullable: true }) accountId?: string | null,
+    @Arg("accountId", () => ID, { nullable: true, description: "The seller or marketplace whose key to replace; omitted: the caller's own" }) accountId?: string | null,
   ): Promise<RotateApiKeyPayload> {
     const { kind, id, apiKey } = await ctx.services.keyRotation.rotate(ctx.principal, accountId);
     return { account: { kind: kind as PrincipalKindEnum, id }, apiKey };

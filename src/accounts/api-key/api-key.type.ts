@@ -1,7 +1,7 @@
 import { Field, ObjectType } from "type-graphql";
 import { PrincipalType } from "../viewer/principal.type";
 
-@ObjectType()
+@ObjectType({ description: "The result of rotateApiKey" })
 export class RotateApiKeyPayload {
   @Field(() => PrincipalType, { description: "The account whose key was replaced" })
   account!: PrincipalType;

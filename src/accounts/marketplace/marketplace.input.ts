@@ -1,7 +1,7 @@
 import { Field, InputType } from "type-graphql";
 
-@InputType()
+@InputType({ description: "The new marketplace" })
 export class CreateMarketplaceInput {
-  @Field()
+  @Field({ description: "Display name" })
   name!: string;
 }

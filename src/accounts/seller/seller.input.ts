@@ -1,7 +1,7 @@
 import { Field, InputType } from "type-graphql";
 
-@InputType()
+@InputType({ description: "The new seller" })
 export class CreateSellerInput {
-  @Field()
+  @Field({ description: "Display name" })
   name!: string;
 }

@@ -5,7 +5,7 @@ import { PrincipalType, type PrincipalKindEnum } from "./principal.type";
 
 @Resolver()
 export class ViewerResolver {
-  @Query(() => PrincipalType, { nullable: true, description: "null when the request carries no API key" })
+  @Query(() => PrincipalType, { nullable: true, description: "Who the request's API key belongs to; null when the request carries no API key" })
   viewer(@Ctx() ctx: AccountsContext): PrincipalType | null {
     const p = ctx.principal;
     if (!p || p.kind === "SERVICE") return null;

@@ -6,11 +6,11 @@ import { Product, ProductConnection } from "./product.type";
 
 @Resolver(() => Product)
 export class ProductResolver {
-  @Query(() => Product, { nullable: true, description: "exactly one of id / gtin" })
+  @Query(() => Product, { nullable: true, description: "The product with this id or GTIN (exactly one of id / gtin); null when there is none" })
   product(
     @Ctx() ctx: CatalogContext,
-    @Arg("id", () => ID, { nullable: true }) id?: string,
-    @Arg("gtin", () => String, { nullable: true }) gtin?: string,
+    @Arg("id", () => ID, { nullable: true, description: "The product's id" }) id?: string,
+    @Arg("gtin", () => String, { nullable: true, description: "The product's GTIN (8, 12, 13 or 14 digits)" }) gtin?: string,
   ): Promise<Product | null> {
     return ctx.services.products.find(
       { id, gtin },
@@ -19,7 +19,7 @@ export class ProductResolver {
     );
   }
 
-  @Query(() => ProductConnection)
+  @Query(() => ProductConnection, { description: "The catalog, a page at a time" })
   products(
     @Args() page: PageArgs,
     @Arg("search", () => String, {
@@ -32,8 +32,8 @@ export class ProductResolver {
     return ctx.services.products.list({ ...page, search });
   }
 
-  @Mutation(() => Product)
-  createProduct(@Arg("input") input: CreateProductInput, @Ctx() ctx: CatalogContext): Promise<Product> {
+  @Mutation(() => Product, { description: "Admin: adds a product to the catalog" })
+  createProduct(@Arg("input", { description: "The new product" }) input: CreateProductInput, @Ctx() ctx: CatalogContext): Promise<Product> {
     return ctx.services.products.create(ctx.principal, input);
   }
 }

@@ -30,9 +30,13 @@ export type OfferStatus =
   | 'PENDING'
   | 'WITHDRAWN';
 
+/** What kind of account an API key belongs to */
 export type PrincipalKind =
+  /** An administrator: may do anything */
   | 'ADMIN'
+  /** A marketplace */
   | 'MARKETPLACE'
+  /** A seller */
   | 'SELLER';
 
 export type SetStockInput = {
