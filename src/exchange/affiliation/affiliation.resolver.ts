@@ -7,10 +7,10 @@ import { AffiliationType } from "./affiliation.type";
 
 @Resolver(() => AffiliationType)
 export class AffiliationResolver {
-  @Mutation(() => AffiliationType)
+  @Mutation(() => AffiliationType, { description: "Admin or the marketplace: the seller may then submit offers to it. Affiliating again changes nothing." })
   affiliateSeller(
-    @Arg("sellerId", () => ID) sellerId: string,
-    @Arg("marketplaceId", () => ID) marketplaceId: string,
+    @Arg("sellerId", () => ID, { description: "The seller to affiliate" }) sellerId: string,
+    @Arg("marketplaceId", () => ID, { description: "The marketplace" }) marketplaceId: string,
     @Ctx() ctx: ExchangeContext,
   ) {
     return ctx.services.affiliations.affiliate(ctx.principal, sellerId, marketplaceId);

@@ -16,12 +16,12 @@ function payload<T, R>(outcomes: BulkOutcome<T>[], field: string, view: (value: 
 @Resolver()
 export class BulkResolver {
   @Mutation(() => BulkOfferPayloadType, { description: "Partners: 1 to 1,000 items, each applied on its own as submitOffer would be, in order." })
-  async submitOffers(@Arg("input", () => [SubmitOfferInput]) input: SubmitOfferInput[], @Ctx() ctx: ExchangeContext) {
+  async submitOffers(@Arg("input", () => [SubmitOfferInput], { description: "The items, 1 to 1,000" }) input: SubmitOfferInput[], @Ctx() ctx: ExchangeContext) {
     return payload(await ctx.services.offerBulk.submitMany(ctx.principal, input), "offer", toOfferView);
   }
 
   @Mutation(() => BulkStockPayloadType, { description: "1 to 1,000 items, each applied on its own as setStock would be, in order." })
-  async setStocks(@Arg("input", () => [SetStockInput]) input: SetStockInput[], @Ctx() ctx: ExchangeContext) {
+  async setStocks(@Arg("input", () => [SetStockInput], { description: "The items, 1 to 1,000" }) input: SetStockInput[], @Ctx() ctx: ExchangeContext) {
     return payload(await ctx.services.stockBulk.setMany(ctx.principal, input), "stockLevel", (level) => level);
   }
 }

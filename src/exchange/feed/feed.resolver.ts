@@ -7,22 +7,22 @@ import { OfferEventConnection, OfferEventObject } from "./feed.type";
 
 @ArgsType()
 class OfferEventsArgs {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The marketplace whose feed to read" })
   marketplaceId!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Events after this cursor; null: from the first event of the feed" })
   after?: string | null;
 
-  @Field(() => Int, { nullable: true, defaultValue: 100 })
+  @Field(() => Int, { nullable: true, defaultValue: 100, description: "How many events to return" })
   first?: number | null;
 }
 
 @ArgsType()
 class OfferFeedArgs {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The marketplace whose feed to read" })
   marketplaceId!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Events after this cursor; null: from the first event of the feed" })
   after?: string | null;
 }
 

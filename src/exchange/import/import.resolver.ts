@@ -5,23 +5,23 @@ import { OfferImportErrorConnection, OfferImportType } from "./import.type";
 
 @ArgsType()
 class ImportErrorsArgs {
-  @Field(() => Int, { nullable: true, defaultValue: 100 })
+  @Field(() => Int, { nullable: true, defaultValue: 100, description: "How many errors to return" })
   first?: number | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Errors after this cursor; null: from the start" })
   after?: string | null;
 }
 
 @ArgsType()
 class ImportProgressArgs {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The import's id" })
   id!: string;
 }
 
 @Resolver(() => OfferImportType)
 export class ImportResolver {
   @Query(() => OfferImportType, { nullable: true, description: "Private: the seller who started it or an admin." })
-  offerImport(@Arg("id", () => ID) id: string, @Ctx() ctx: ExchangeContext) {
+  offerImport(@Arg("id", () => ID, { description: "The import's id" }) id: string, @Ctx() ctx: ExchangeContext) {
     return ctx.services.imports.get(ctx.principal, id);
   }
 
@@ -37,7 +37,7 @@ export class ImportResolver {
     return imp;
   }
 
-  @FieldResolver(() => ID)
+  @FieldResolver(() => ID, { description: "The import's id" })
   id(@Root() imp: OfferImportRecord) {
     return imp._id;
   }
@@ -52,7 +52,7 @@ export class ImportResolver {
     return { id: imp.marketplaceId };
   }
 
-  @FieldResolver(() => OfferImportErrorConnection)
+  @FieldResolver(() => OfferImportErrorConnection, { description: "The lines that failed, in line order, a page at a time" })
   errors(@Root() imp: OfferImportRecord, @Args() args: ImportErrorsArgs, @Ctx() ctx: ExchangeContext) {
     return ctx.services.imports.errors(imp, args);
   }

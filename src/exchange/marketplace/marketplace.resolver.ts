@@ -8,19 +8,19 @@ import { ConfigureMarketplaceInput, MarketplaceRef } from "./marketplace.type";
 
 @Resolver(() => MarketplaceRef)
 export class MarketplaceResolver {
-  @Mutation(() => MarketplaceRef)
-  async configureMarketplace(@Arg("input") input: ConfigureMarketplaceInput, @Ctx() ctx: ExchangeContext) {
+  @Mutation(() => MarketplaceRef, { description: "Admin or the marketplace itself: changes its settings." })
+  async configureMarketplace(@Arg("input", { description: "The marketplace and the settings to change" }) input: ConfigureMarketplaceInput, @Ctx() ctx: ExchangeContext) {
     const settings = await ctx.services.marketplaces.configure(ctx.principal, input);
     ctx.loaders.settingsByMarketplaceId.clear(settings.marketplaceId).prime(settings.marketplaceId, settings);
     return { id: settings.marketplaceId };
   }
 
-  @FieldResolver(() => Boolean)
+  @FieldResolver(() => Boolean, { description: "The seed rule, on by default: this marketplace may forward an offer for a product only while it has that product in stock itself" })
   async requireStockToForward(@Root() m: MarketplaceRef, @Ctx() ctx: ExchangeContext) {
     return (await ctx.loaders.settingsByMarketplaceId.load(m.id)).requireStockToForward;
   }
 
-  @FieldResolver(() => Boolean)
+  @FieldResolver(() => Boolean, { description: "On by default: offers that arrive here are ACTIVE at once; off: PENDING until reviewOffer" })
   async autoApprove(@Root() m: MarketplaceRef, @Ctx() ctx: ExchangeContext) {
     return (await ctx.loaders.settingsByMarketplaceId.load(m.id)).autoApprove;
   }

@@ -2,15 +2,15 @@ import { Directive, Field, ID, InputType, ObjectType } from "type-graphql";
 
 /** The accounts subgraph's Marketplace, extended here with its settings, sellers, routes and offers. */
 @Directive(`@key(fields: "id")`)
-@ObjectType("Marketplace")
+@ObjectType("Marketplace", { description: "A marketplace: it lists offers from affiliated sellers and from upstream marketplaces, and may forward them downstream" })
 export class MarketplaceRef {
-  @Field(() => ID)
+  @Field(() => ID, { description: "Unique id" })
   id!: string;
 }
 
-@InputType()
+@InputType({ description: "The settings to change; omitted ones stay as they are" })
 export class ConfigureMarketplaceInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The marketplace to configure" })
   marketplaceId!: string;
 
   @Field(() => Boolean, { nullable: true, description: "omitted: unchanged" })

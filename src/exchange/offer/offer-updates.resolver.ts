@@ -5,10 +5,10 @@ import type { OfferView } from "./offer.view";
 
 @ArgsType()
 class OfferUpdatesArgs {
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: "Only offers of this product" })
   productId?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: "Only offers listed at this marketplace" })
   marketplaceId?: string | null;
 }
 

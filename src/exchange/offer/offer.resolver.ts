@@ -12,39 +12,39 @@ const ref = (id: string) => ({ id });
 
 @Resolver(() => OfferType)
 export class OfferResolver {
-  @Query(() => OfferType, { nullable: true })
-  offer(@Arg("id", () => ID) id: string, @Ctx() ctx: ExchangeContext) {
+  @Query(() => OfferType, { nullable: true, description: "The offer with this id; null when there is none" })
+  offer(@Arg("id", () => ID, { description: "The offer's id" }) id: string, @Ctx() ctx: ExchangeContext) {
     return ctx.loaders.offerById.load(id);
   }
 
-  @Query(() => OfferConnection)
+  @Query(() => OfferConnection, { description: "Offers that meet the filter, a page at a time" })
   offers(@Args() args: OfferListArgs, @Ctx() ctx: ExchangeContext) {
     return listOffers(ctx, args.filter ?? {}, args);
   }
 
-  @Mutation(() => OfferType)
-  async submitOffer(@Arg("input") input: SubmitOfferInput, @Ctx() ctx: ExchangeContext) {
+  @Mutation(() => OfferType, { description: "Partners: admin or the seller itself. Lists an offer at a marketplace the seller is affiliated with." })
+  async submitOffer(@Arg("input", { description: "The offer" }) input: SubmitOfferInput, @Ctx() ctx: ExchangeContext) {
     return toOfferView(await ctx.services.offers.submit(ctx.principal, input));
   }
 
-  @Mutation(() => OfferType)
-  async withdrawOffer(@Arg("offerId", () => ID) offerId: string, @Ctx() ctx: ExchangeContext) {
+  @Mutation(() => OfferType, { description: "Admin, the offer's origin seller, or the marketplace that lists it. Offers forwarded from it become unavailable (UPSTREAM_UNAVAILABLE) until it is reopened." })
+  async withdrawOffer(@Arg("offerId", () => ID, { description: "The offer's id" }) offerId: string, @Ctx() ctx: ExchangeContext) {
     return toOfferView(await ctx.services.offers.withdraw(ctx.principal, offerId));
   }
 
-  @Mutation(() => OfferType)
+  @Mutation(() => OfferType, { description: "Admin or the marketplace that lists the offer: approves or denies a PENDING offer." })
   async reviewOffer(
-    @Arg("offerId", () => ID) offerId: string,
-    @Arg("decision", () => ReviewDecisionEnum) decision: "APPROVE" | "DENY",
+    @Arg("offerId", () => ID, { description: "The offer's id" }) offerId: string,
+    @Arg("decision", () => ReviewDecisionEnum, { description: "Approve or deny" }) decision: "APPROVE" | "DENY",
     @Ctx() ctx: ExchangeContext,
   ) {
     return toOfferView(await ctx.services.offers.review(ctx.principal, offerId, decision));
   }
 
-  @Mutation(() => OfferType)
+  @Mutation(() => OfferType, { description: "Admin or the marketplace that lists the offer: forwards it along an open route to the downstream marketplace." })
   async forwardOffer(
-    @Arg("offerId", () => ID) offerId: string,
-    @Arg("toMarketplaceId", () => ID) toMarketplaceId: string,
+    @Arg("offerId", () => ID, { description: "The offer's id" }) offerId: string,
+    @Arg("toMarketplaceId", () => ID, { description: "The downstream marketplace, at the end of an open route from the one that lists the offer" }) toMarketplaceId: string,
     @Ctx() ctx: ExchangeContext,
   ) {
     return toOfferView(await ctx.services.offers.forward(ctx.principal, offerId, toMarketplaceId));

@@ -6,7 +6,7 @@ import { ProductRef } from "./product.type";
 
 @Resolver(() => ProductRef)
 export class ProductResolver {
-  @FieldResolver(() => OfferConnection)
+  @FieldResolver(() => OfferConnection, { description: "Offers of this product" })
   offers(@Root() p: ProductRef, @Args() args: OfferListArgs, @Ctx() ctx: ExchangeContext) {
     return listOffers(ctx, { ...args.filter, productId: p.id }, args);
   }

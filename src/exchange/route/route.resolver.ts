@@ -6,15 +6,15 @@ import { ForwardingRouteType, OpenRouteInput } from "./route.type";
 
 @Resolver(() => ForwardingRouteType)
 export class RouteResolver {
-  @Mutation(() => ForwardingRouteType)
-  openRoute(@Arg("input") input: OpenRouteInput, @Ctx() ctx: ExchangeContext) {
+  @Mutation(() => ForwardingRouteType, { description: "Admin or the downstream marketplace (`to`): it decides whom it accepts. Opens the route; on one that exists, updates it and reopens it." })
+  openRoute(@Arg("input", { description: "The route to open" }) input: OpenRouteInput, @Ctx() ctx: ExchangeContext) {
     return ctx.services.routes.open(ctx.principal, input);
   }
 
-  @Mutation(() => ForwardingRouteType)
+  @Mutation(() => ForwardingRouteType, { description: "Admin or the downstream marketplace (`to`): closes the route; offers forwarded along it become unavailable." })
   closeRoute(
-    @Arg("fromMarketplaceId", () => ID) fromId: string,
-    @Arg("toMarketplaceId", () => ID) toId: string,
+    @Arg("fromMarketplaceId", () => ID, { description: "The upstream marketplace" }) fromId: string,
+    @Arg("toMarketplaceId", () => ID, { description: "The downstream marketplace" }) toId: string,
     @Ctx() ctx: ExchangeContext,
   ) {
     return ctx.services.routes.close(ctx.principal, fromId, toId);

@@ -7,12 +7,12 @@ import { SellerRef } from "./seller.type";
 
 @Resolver(() => SellerRef)
 export class SellerResolver {
-  @FieldResolver(() => [AffiliationType])
+  @FieldResolver(() => [AffiliationType], { description: "The marketplaces this seller is affiliated with" })
   affiliations(@Root() s: SellerRef, @Ctx() ctx: ExchangeContext) {
     return ctx.loaders.affiliationsBySellerId.load(s.id);
   }
 
-  @FieldResolver(() => OfferConnection)
+  @FieldResolver(() => OfferConnection, { description: "This seller's offers, direct and forwarded" })
   offers(@Root() s: SellerRef, @Args() args: OfferListArgs, @Ctx() ctx: ExchangeContext) {
     return listOffers(ctx, { ...args.filter, sellerId: s.id }, args);
   }

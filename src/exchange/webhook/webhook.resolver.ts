@@ -7,22 +7,22 @@ import { CreateWebhookInput, CreateWebhookPayload, UpdateWebhookInput, WebhookTy
 @Resolver(() => WebhookType)
 export class WebhookResolver {
   @Query(() => [WebhookType], { description: "Private: that marketplace or an admin." })
-  webhooks(@Arg("marketplaceId", () => ID) marketplaceId: string, @Ctx() ctx: ExchangeContext) {
+  webhooks(@Arg("marketplaceId", () => ID, { description: "The marketplace whose webhooks to list" }) marketplaceId: string, @Ctx() ctx: ExchangeContext) {
     return ctx.services.webhooks.list(ctx.principal, marketplaceId);
   }
 
   @Mutation(() => CreateWebhookPayload, { description: "Admin or the marketplace itself. The signing secret is returned once." })
-  createWebhook(@Arg("input") input: CreateWebhookInput, @Ctx() ctx: ExchangeContext) {
+  createWebhook(@Arg("input", { description: "The webhook" }) input: CreateWebhookInput, @Ctx() ctx: ExchangeContext) {
     return ctx.services.webhooks.create(ctx.principal, input);
   }
 
   @Mutation(() => WebhookType, { description: "Admin or the webhook's marketplace." })
-  updateWebhook(@Arg("input") input: UpdateWebhookInput, @Ctx() ctx: ExchangeContext) {
+  updateWebhook(@Arg("input", { description: "The webhook" }) input: UpdateWebhookInput, @Ctx() ctx: ExchangeContext) {
     return ctx.services.webhooks.update(ctx.principal, input);
   }
 
-  @Mutation(() => WebhookType)
-  deleteWebhook(@Arg("id", () => ID) id: string, @Ctx() ctx: ExchangeContext) {
+  @Mutation(() => WebhookType, { description: "Admin or the webhook's marketplace: deletes it; its deliveries stop at once." })
+  deleteWebhook(@Arg("id", () => ID, { description: "The webhook's id" }) id: string, @Ctx() ctx: ExchangeContext) {
     return ctx.services.webhooks.delete(ctx.principal, id);
   }
 

@@ -6,6 +6,7 @@ export const WebhookStatusEnum = { ACTIVE: "ACTIVE", FAILING: "FAILING", DISABLE
 
 registerEnumType(WebhookStatusEnum, {
   name: "WebhookStatus",
+  description: "Whether a webhook is delivering",
   valuesConfig: {
     ACTIVE: { description: "delivering, or nothing to deliver" },
     FAILING: { description: "the last attempt failed; retrying with backoff" },
@@ -13,18 +14,18 @@ registerEnumType(WebhookStatusEnum, {
   },
 });
 
-@ObjectType("Webhook")
+@ObjectType("Webhook", { description: "An HTTP endpoint that receives a marketplace's feed events, signed as Standard Webhooks" })
 export class WebhookType {
-  @Field(() => ID)
+  @Field(() => ID, { description: "Unique id" })
   id!: string;
 
-  @Field(() => MarketplaceRef)
+  @Field(() => MarketplaceRef, { description: "The marketplace whose events it receives" })
   marketplace!: MarketplaceRef;
 
-  @Field()
+  @Field({ description: "Where events are POSTed" })
   url!: string;
 
-  @Field(() => WebhookStatusEnum)
+  @Field(() => WebhookStatusEnum, { description: "Whether it is delivering" })
   status!: WebhookStatus;
 
   @Field(() => String, { nullable: true, description: "the last event the endpoint acknowledged; null before the first" })
@@ -33,25 +34,25 @@ export class WebhookType {
   @Field(() => Int, { description: "events in the feed after deliveredCursor" })
   backlog!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "Failed attempts since the last success" })
   consecutiveFailures!: number;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: "When delivery was last attempted; null before the first" })
   lastAttemptAt!: Date | null;
 
   @Field(() => String, { nullable: true, description: 'e.g. "HTTP 503", "timeout after 10 s"; null after a success' })
   lastError!: string | null;
 
-  @Field()
+  @Field({ description: "When it was created" })
   createdAt!: Date;
 }
 
-@InputType()
+@InputType({ description: "The webhook to create" })
 export class CreateWebhookInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The marketplace whose events it receives" })
   marketplaceId!: string;
 
-  @Field()
+  @Field({ description: "Where events are POSTed" })
   url!: string;
 
   @Field(() => String, {
@@ -61,21 +62,21 @@ export class CreateWebhookInput {
   after?: string | null;
 }
 
-@ObjectType("CreateWebhookPayload")
+@ObjectType("CreateWebhookPayload", { description: "The result of createWebhook" })
 export class CreateWebhookPayload {
-  @Field(() => WebhookType)
+  @Field(() => WebhookType, { description: "The new webhook" })
   webhook!: WebhookType;
 
   @Field({ description: '"whsec_" + base64, as the Standard Webhooks specification writes it' })
   secret!: string;
 }
 
-@InputType()
+@InputType({ description: "The changes to a webhook; omitted fields stay as they are" })
 export class UpdateWebhookInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: "Unique id" })
   id!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Where events are POSTed" })
   url?: string | null;
 
   @Field(() => Boolean, { nullable: true, description: "true re-enables a DISABLED webhook; false disables it" })

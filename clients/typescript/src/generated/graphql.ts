@@ -4,30 +4,49 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** The change to add to a level */
 export type AdjustStockInput = {
   /** INSUFFICIENT_STOCK when the result would be negative */
   delta: number;
+  /** A seller's or a marketplace's id: whose stock */
   ownerId: string | number;
+  /** The product */
   productId: string | number;
 };
 
+/** What happened to an offer in a marketplace's feed */
 export type OfferEventType =
+  /** An offer here became available (new, approved, restocked, reopened...) */
   | 'ELIGIBLE'
+  /** An available offer here became unavailable (not by withdrawal) */
   | 'INELIGIBLE'
+  /** An offer arrived here and awaits this marketplace's review */
   | 'PENDING_REVIEW'
+  /** An available offer here changed price or quantity and stays available */
   | 'UPDATED'
+  /** An offer here was withdrawn */
   | 'WITHDRAWN';
 
+/** Where a CSV offer import stands */
 export type OfferImportStatus =
+  /** Every line processed; some may have failed (see errors) */
   | 'DONE'
+  /** The import itself could not go on (message in failureReason) */
   | 'FAILED'
+  /** Accepted, not started yet */
   | 'QUEUED'
+  /** Lines are being processed */
   | 'RUNNING';
 
+/** Where an offer stands with the marketplace that lists it */
 export type OfferStatus =
+  /** Approved (or auto-approved): listed, and available while every gate is open */
   | 'ACTIVE'
+  /** Refused by the marketplace that lists it */
   | 'DENIED'
+  /** Awaiting review by the marketplace that lists it */
   | 'PENDING'
+  /** Withdrawn by withdrawOffer; submitting the offer again reopens it */
   | 'WITHDRAWN';
 
 /** What kind of account an API key belongs to */
@@ -39,29 +58,47 @@ export type PrincipalKind =
   /** A seller */
   | 'SELLER';
 
+/** The level to set */
 export type SetStockInput = {
   /** compare-and-set: VERSION_CONFLICT when the level has moved on */
   expectedVersion?: number | null | undefined;
+  /** A seller's or a marketplace's id: whose stock */
   ownerId: string | number;
+  /** The product */
   productId: string | number;
+  /** The new quantity on hand, 0 or more */
   quantity: number;
 };
 
+/** A seller's offer to a marketplace it is affiliated with */
 export type SubmitOfferInput = {
+  /** ISO 4217, e.g. "BRL" */
   currency: string;
+  /** The marketplace to list it at */
   marketplaceId: string | number;
+  /** Minor units (cents), 0 or more */
   price: number;
+  /** The product offered */
   productId: string | number;
+  /** The seller who offers */
   sellerId: string | number;
 };
 
+/** Why an offer cannot be sold here now */
 export type UnavailableReason =
+  /** The marketplace that lists it refused it */
   | 'DENIED'
+  /** A marketplace on the path has none in stock where its stock gate or the quantity policy requires it */
   | 'FORWARDER_OUT_OF_STOCK'
+  /** The offer awaits review by the marketplace that lists it */
   | 'PENDING_APPROVAL'
+  /** The route it was forwarded along is closed */
   | 'ROUTE_CLOSED'
+  /** The origin seller has none of the product in stock */
   | 'SELLER_OUT_OF_STOCK'
+  /** The upstream offer it was forwarded from is unavailable */
   | 'UPSTREAM_UNAVAILABLE'
+  /** The offer was withdrawn */
   | 'WITHDRAWN';
 
 export type FeedEventFragment = { cursor: string, type: OfferEventType, marketplaceId: string, offerId: string, available: boolean, quantity: number, price: number, unavailableReason: UnavailableReason | null, occurredAt: string };
