@@ -29,7 +29,7 @@ import { Admin } from "./lib/world";
  * Counted rounds. The p99 of N × 1,000 arrivals is the tail of the worst
  * rounds: with 5 rounds, identical code read 2.3× to 4.2× the protocol
  * floor from run to run; 20 make it a tail of several rounds, on both
- * sides (docs/benchmarks.md, item 29).
+ * sides.
  */
 const ROUNDS = Number(process.env.BENCH_FEED_ROUNDS ?? 20);
 const WARMUP = Number(process.env.BENCH_FEED_WARMUP ?? 3);
@@ -378,7 +378,7 @@ Both sizes run on the embedded mode, one process, as \`npm start\` runs
 it: the gateway reaches the exchange by direct calls, so each subscriber
 holds one socket there. The subscribers of one marketplace ask the same
 live query with the same (admin) key, so the gateway shares one
-subscription at the exchange among them (docs/feed.md). With
+subscription at the exchange among them (docs/dev/feed-internals.md). With
 \`BENCH_FEED_TOPOLOGY=both\` (or \`separate\`) each size also runs on separate
 processes: the exchange, and two gateway replicas taking half the
 subscribers each, reaching the exchange over WebSockets.

@@ -7,7 +7,7 @@
  * - offergate in its embedded mode (one process), as shipped: subgraphs
  *   called in-process, Rust query planner; and the same with the subgraphs
  *   called over loopback HTTP (before the in-process transport), and with
- *   the Hive runtime's JavaScript planner (the planner decision, issue 2);
+ *   the Hive runtime's JavaScript planner (why the Rust planner was chosen);
  * - the same subgraphs, in the same one process, behind @apollo/gateway and
  *   behind Hive Gateway's default setup;
  * - one monolithic @apollo/server with the same resolvers (the floor);
@@ -214,7 +214,7 @@ products), as it would be for the hot part of a real catalogue.
 
 Decisions measured in the same run: in-process subgraph calls vs loopback
 HTTP, ${fixed(ratio("offergate", "offergate, subgraphs over HTTP"), 2)}× the throughput; Rust vs JavaScript query
-planner (issue 2), ${fixed(ratio("offergate", "offergate, JavaScript planner"), 2)}×; offergate vs Hive Gateway's
+planner, ${fixed(ratio("offergate", "offergate, JavaScript planner"), 2)}×; offergate vs Hive Gateway's
 default setup, ${fixed(ratio("offergate", "Hive Gateway default"), 2)}× (one process) and
 ${fixed(ratio("offergate (separate)", "Hive Gateway default (separate)"), 2)}× (separate processes).`;
 }

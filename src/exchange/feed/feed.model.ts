@@ -36,7 +36,7 @@ export type FeedEventModel = Model<FeedEventRecord>;
 
 /**
  * The collection that holds partition `p` of the feed log: `feed_events`, then
- * `feed_events_p1`, `feed_events_p2`... (docs/feed.md, "Partitions").
+ * `feed_events_p1`, `feed_events_p2`... (FEED_PARTITIONS; docs/decisions.md).
  */
 export const feedCollection = (p: number): string => (p === 0 ? "feed_events" : `feed_events_p${p}`);
 
