@@ -105,11 +105,13 @@ export function createAuthenticator(
   const authenticate: Authenticator = async (apiKey) => {
     const cacheKey = createHash("sha256").update(apiKey).digest("base64url");
     const hit = cache.get(cacheKey);
-    if (hit && hit.expires > Date.now() && (await generationOf(hit.principal)) === hit.generation) return hit.principal;
+    // Read before the look-up, it may serve as what the look-up saw (a revocation after it changes it): one read, not two.
+    const current = hit && hit.expires > Date.now() ? await generationOf(hit.principal) : undefined;
+    if (hit && current === hit.generation) return hit.principal;
     const epoch = revocations;
     const principal = await lookUp(lookup, apiKey);
     if (!principal) throw unauthenticated("Unknown or revoked API key");
-    const seen = await generationOf(principal);
+    const seen = current !== undefined && principal.id === hit!.principal.id ? current : await generationOf(principal);
     if (epoch !== revocations) return principal;
     if (cache.size >= CACHE_MAX) cache.clear();
     cache.set(cacheKey, { principal, expires: Date.now() + (isLocalGeneration(seen) ? DEGRADED_CACHE_TTL_MS : CACHE_TTL_MS), generation: seen });

@@ -1,7 +1,7 @@
 import { GraphQLError } from "graphql";
 import Redis from "ioredis";
 import { logger } from "../shared/logger";
-import { REDIS_DISCONNECT_TIMEOUT_MS, redisGate, withTimeout } from "../shared/redis-options";
+import { REDIS_DISCONNECT_TIMEOUT_MS, redisGate, withinBudget, withTimeout } from "../shared/redis-options";
 
 export interface RateVerdict {
   allowed: boolean;
@@ -64,12 +64,19 @@ export function createRedisRateLimiter(url: string, limit: number, windowMs = WI
       const now = Date.now();
       const window = Math.floor(now / windowMs);
       if (!gate.usable()) return fallback.hit(bucket);
-      try {
-        const n = (await withTimeout(redis.eval(HIT, 1, `offergate:rate:${window}:${bucket}`, String(windowMs + 1_000)))) as number;
-        return { allowed: n <= limit, retryAfterMs: (window + 1) * windowMs - now };
-      } catch (error) {
+      const command = withTimeout(redis.eval(HIT, 1, `offergate:rate:${window}:${bucket}`, String(windowMs + 1_000))).catch((error: Error) => {
         gate.failed();
-        logger.warn("rate limiter: counting locally", { error: (error as Error).message });
+        logger.warn("rate limiter: counting locally", { error: error.message });
+        throw error;
+      });
+      try {
+        // A reply later than the budget: counted here instead (the INCR may still land in Redis, counting this hit twice).
+        // Before the first connection the command waits for it, so that a new replica counts in Redis from its first request.
+        const answer = redis.status === "ready" ? await withinBudget(command) : { value: await command };
+        if (answer) return { allowed: (answer.value as number) <= limit, retryAfterMs: (window + 1) * windowMs - now };
+        gate.late(command);
+        return fallback.hit(bucket);
+      } catch {
         return fallback.hit(bucket);
       }
     },

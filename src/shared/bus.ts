@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import Redis from "ioredis";
 import { logger } from "./logger";
-import { REDIS_DISCONNECT_TIMEOUT_MS, redisGate, withTimeout } from "./redis-options";
+import { REDIS_DISCONNECT_TIMEOUT_MS, redisGate, withinBudget, withTimeout } from "./redis-options";
 
 /**
  * The doorbell: "marketplace M has new feed events". It carries no events
@@ -176,19 +176,24 @@ export async function createRedisBus(url: string): Promise<EventBus> {
       };
     },
     // Redis unreachable: this process's own count, marked as such, which a cache trusts only briefly (./gateway/authenticate.ts).
+    // So is a reply later than the request's budget: the GET runs on to its timeout, but the request does not wait for it.
     revocationGeneration: async (id) => {
       try {
-        return (await ask(() => pub.get(generationKey(id)))) ?? "0";
+        const command = ask(() => pub.get(generationKey(id)));
+        const answer = await withinBudget(command);
+        if (answer) return answer.value ?? "0";
+        gate.late(command);
       } catch {
-        return `${LOCAL_GENERATION}${await local.revocationGeneration(id)}`;
+        // Redis failed: this process's own count below.
       }
+      return `${LOCAL_GENERATION}${await local.revocationGeneration(id)}`;
     },
     onRevocationsMissed: (listener) => {
       missed.add(listener);
       return () => void missed.delete(listener);
     },
     ping: async () => {
-      if (!gate.usable()) return false;
+      if (!gate.reachable()) return false;
       try {
         return (await withTimeout(pub.ping())) === "PONG";
       } catch {

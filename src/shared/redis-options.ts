@@ -42,18 +42,58 @@ export function withTimeout<T>(command: Promise<T>, ms = REDIS_COMMAND_TIMEOUT_M
   });
 }
 
+/**
+ * How long a request waits for a Redis reply before going on with what this
+ * process knows (a local count, a local revocation generation). The command
+ * itself still runs, and only its REDIS_COMMAND_TIMEOUT_MS marks Redis as
+ * failing: a busy process reading a reply late loses nothing but that reply.
+ */
+export const REDIS_REQUEST_BUDGET_MS = 50;
+
+/**
+ * `{ value }` once `command` answers within `ms`, or undefined when it is
+ * late (its later answer or failure is then ignored); rejects if it fails
+ * in time. Rechecked after the poll phase, as in `withTimeout`.
+ */
+export function withinBudget<T>(command: Promise<T>, ms = REDIS_REQUEST_BUDGET_MS): Promise<{ value: T } | undefined> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => setImmediate(() => settled || ((settled = true), resolve(undefined))), ms);
+    command.then(
+      (value) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ value });
+      },
+      (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** After a command failed or timed out, requests stop asking Redis; it is probed this often until it answers again. */
 export const REDIS_PROBE_MS = 1_000;
 
 /** Whether a request should ask Redis now, or go on without it (its caller then falls back to what this process knows). */
 export interface RedisGate {
   usable(): boolean;
+  /** As `usable`, but regardless of late commands: for a health check, which a busy process's late reply must not fail. */
+  reachable(): boolean;
   /** A command failed or timed out: requests stop asking until a probe (a PING, off their path) is answered. */
   failed(): void;
+  /** A command outlived a request's budget: requests stop asking until it settles (it answers, or its timeout calls `failed`). */
+  late(command: Promise<unknown>): void;
 }
 
 /** Whether requests are to leave a Redis alone, by URL: one client's timeout spares the others theirs. */
 const failing = new Map<string, { probe: NodeJS.Timeout }>();
+/** How many commands that outlived a request's budget are still unanswered, by URL. */
+const lagging = new Map<string, number>();
 
 /**
  * Asks Redis only while its connection is ready and no command on any client
@@ -62,8 +102,9 @@ const failing = new Map<string, { probe: NodeJS.Timeout }>();
  * request). ioredis would otherwise queue every command made while it
  * reconnects, and answer it only when a reconnection succeeds or its retries
  * run out: seconds per request. So a Redis that is down costs a request
- * nothing, and one that hangs costs only the requests in flight when it
- * started to (at most REDIS_COMMAND_TIMEOUT_MS).
+ * nothing, and one that hangs costs the first request that finds it so
+ * REDIS_REQUEST_BUDGET_MS (`withinBudget`): the others leave it alone while
+ * that command is unanswered, then, once it timed out, until a PING answers.
  */
 export function redisGate(
   url: string,
@@ -78,8 +119,19 @@ export function redisGate(
     everReady = true;
     recovered();
   });
+  const reachable = () => (client.status === "ready" ? !failing.has(url) : !everReady && ["wait", "connecting", "connect"].includes(client.status));
   return {
-    usable: () => (client.status === "ready" ? !failing.has(url) : !everReady && ["wait", "connecting", "connect"].includes(client.status)),
+    usable: () => reachable() && !lagging.has(url),
+    reachable,
+    late: (command) => {
+      lagging.set(url, (lagging.get(url) ?? 0) + 1);
+      const settled = () => {
+        const n = (lagging.get(url) ?? 1) - 1;
+        if (n > 0) lagging.set(url, n);
+        else lagging.delete(url);
+      };
+      command.then(settled, settled);
+    },
     failed: () => {
       if (failing.has(url)) return;
       const probe = setInterval(() => {

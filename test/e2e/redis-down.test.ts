@@ -159,7 +159,7 @@ it("keyed requests stay fast with Redis down, rotations still hold across replic
   await held.close();
 });
 
-it("a Redis that hangs (SIGSTOP) costs only the requests in flight when it stopped answering, and is used again once it answers", async () => {
+it("a Redis that hangs (SIGSTOP) costs no keyed request more than a short budget, the first included, and is used again once it answers", async () => {
   const seller = await createSeller(a.admin);
   expect((await a.as(seller.apiKey).data(ViewerDocument)).viewer?.id).toBe(seller.seller.id);
   redis!.kill("SIGSTOP");
@@ -171,8 +171,8 @@ it("a Redis that hangs (SIGSTOP) costs only the requests in flight when it stopp
       durations.push(ms);
     }
     process.stdout.write(`[redis hung] keyed requests: ${quantiles(durations)}; the first: ${durations[0]!.toFixed(1)} ms\n`);
-    // The first may wait for one command's timeout (500 ms): it stops every client of that Redis asking; the rest do not wait.
-    expect(durations[0]).toBeLessThan(2_500);
+    // None waits on Redis beyond its short budget per command (50 ms), the first included; the bound is generous for a busy machine.
+    expect(durations[0]).toBeLessThan(400);
     expect(Math.max(...durations.slice(1))).toBeLessThan(1_000);
     const [readyMs, status] = await timed(() => readyStatus(a));
     process.stdout.write(`[redis hung] /ready answered ${status} in ${readyMs.toFixed(1)} ms\n`);
