@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every workload in turn (the offer graph and the database
- * round trips share one seeded data set), each section of
- * docs/benchmarks.md rewritten as it finishes.
+ * round trips share one seeded data set), each section of docs/benchmarks.md
+ * and docs/dev/benchmarks-notes.md rewritten as it finishes.
  */
 import { dbReport, runDb } from "./db";
 import { feedReport, runFeed } from "./feed";

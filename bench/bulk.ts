@@ -1,5 +1,5 @@
 /**
- * Workload 5, bulk work: `submitOffers` of 1,000 items against 1,000 single
+ * Bulk work: `submitOffers` of 1,000 items against 1,000 single
  * `submitOffer` calls (and `setStocks` against `setStock`), the database
  * statements per bulk call for 10, 100 and 1,000 items, and a CSV import of
  * 10,000 lines with the process's resident memory sampled throughout. Each
@@ -11,7 +11,7 @@ import mongoose, { Types } from "mongoose";
 import { commandsDuring, gql, pool } from "./lib/client";
 import { startDatabase, type Database } from "./lib/db";
 import { rssBytes, runScript } from "./lib/proc";
-import { fixed, provenance, publish, table } from "./lib/report";
+import { columns, fixed, provenance, publish, table, type Report } from "./lib/report";
 import { SECRETS, startTarget, targetEnv, type Target } from "./lib/targets";
 
 const admin = SECRETS.ADMIN_API_KEY;
@@ -213,8 +213,32 @@ const describe = (by: Record<string, number>) =>
 const times = (ratio: number) => (Number.isFinite(ratio) ? `${fixed(ratio)}×` : "n/a");
 const mb = (bytes: number) => `${fixed(bytes / 2 ** 20, 0)} MB`;
 
-export function bulkReport(speedRows: SpeedRow[], statementRows: StatementRow[], imports: ImportResult[], command: string): string {
-  return `## 5. Bulk work and CSV imports
+export function bulkReport(speedRows: SpeedRow[], statementRows: StatementRow[], imports: ImportResult[], command: string): Report {
+  const speedHeaders = ["operation", "single calls, one at a time (s)", `single calls, ${CONCURRENCY} at a time (s)`, "one bulk call (s)", "speed-up (vs one at a time)", `speed-up (vs ${CONCURRENCY} at a time)`];
+  const speed = speedRows.map((r) => [r.operation, fixed(r.singles, 2), fixed(r.singlesConcurrent, 2), fixed(r.bulk, 2), times(r.singles / r.bulk), times(r.singlesConcurrent / r.bulk)]);
+  const statementHeaders = ["items", "submitOffers (new)", "setStocks", "submitOffers (new prices)", "submitOffers by collection and command"];
+  const statements = statementRows.map((r) => [r.items, r.submit.total, r.set.total, r.resubmit.total, describe(r.submit.by)]);
+  const importHeaders = ["lines", "upload (s)", "to DONE (s)", "lines/s", "status", "succeeded", "RSS before", "RSS peak", "RSS after"];
+  const importRows = imports.map((r) => [r.lines, fixed(r.uploadSeconds, 1), fixed(r.totalSeconds, 1), fixed(r.lines / r.totalSeconds, 0), r.status, r.succeeded, mb(r.rssBefore), mb(r.rssPeak), mb(r.rssAfter)]);
+  const speedGoal = "Goal: `submitOffers` of 1,000 items ≥ 10× faster than 1,000 `submitOffer` calls.";
+  const statementGoal = "Goal: bounded by a constant, not by the items.";
+  const importGoal = "Goal: 10,000 lines in ≤ 60 s on the embedded default, memory flat.";
+  const summary = `## Bulk work and CSV imports
+
+${provenance(command)}
+
+${columns(speedHeaders, speed, ["operation", "single calls, one at a time (s)", "one bulk call (s)", "speed-up (vs one at a time)"])}
+
+${speedGoal}
+
+Database statements per bulk call (goal: bounded by a constant, not by the items):
+
+${columns(statementHeaders, statements, ["items", "submitOffers (new)", "setStocks"])}
+
+CSV imports (goal: 10,000 lines in ≤ 60 s on the embedded default, memory flat):
+
+${columns(importHeaders, importRows, ["lines", "to DONE (s)", "status", "RSS peak"])}`;
+  const notes = `## Bulk work and CSV imports
 
 ${provenance(command)}
 
@@ -223,35 +247,27 @@ database of its own that starts empty; the seller's stock set beforehand so
 that every offer becomes eligible (a feed event each). Single calls one at a
 time (8 at a time too with \`BENCH_BULK_CONCURRENT=1\`; n/a otherwise).
 
-${table(
-  ["operation", "single calls, one at a time (s)", `single calls, ${CONCURRENCY} at a time (s)`, "one bulk call (s)", "speed-up (vs one at a time)", `speed-up (vs ${CONCURRENCY} at a time)`],
-  speedRows.map((r) => [r.operation, fixed(r.singles, 2), fixed(r.singlesConcurrent, 2), fixed(r.bulk, 2), times(r.singles / r.bulk), times(r.singlesConcurrent / r.bulk)]),
-)}
+${table(speedHeaders, speed)}
 
-Goal: \`submitOffers\` of 1,000 items ≥ 10× faster than 1,000 \`submitOffer\` calls.
+${speedGoal}
 
 Database statements per bulk call (\`offergate_db_commands_total\` before
 and after each call; new offers, then new stock levels re-evaluating them,
 then new prices for the same offers):
 
-${table(
-  ["items", "submitOffers (new)", "setStocks", "submitOffers (new prices)", "submitOffers by collection and command"],
-  statementRows.map((r) => [r.items, r.submit.total, r.set.total, r.resubmit.total, describe(r.submit.by)]),
-)}
+${table(statementHeaders, statements)}
 
-Goal: bounded by a constant, not by the items.
+${statementGoal}
 
 CSV import (\`POST /imports/offers\`, gtin, price, currency and quantity;
 every line a new offer of a product of its own, the products written into
 the catalog's collection beforehand), time from the upload's start to
 \`DONE\`, resident memory of the process sampled every 100 ms:
 
-${table(
-  ["lines", "upload (s)", "to DONE (s)", "lines/s", "status", "succeeded", "RSS before", "RSS peak", "RSS after"],
-  imports.map((r) => [r.lines, fixed(r.uploadSeconds, 1), fixed(r.totalSeconds, 1), fixed(r.lines / r.totalSeconds, 0), r.status, r.succeeded, mb(r.rssBefore), mb(r.rssPeak), mb(r.rssAfter)]),
-)}
+${table(importHeaders, importRows)}
 
-Goal: 10,000 lines in ≤ 60 s on the embedded default, memory flat.`;
+${importGoal}`;
+  return { summary, notes };
 }
 
 if (require.main === module) {

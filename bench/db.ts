@@ -1,5 +1,5 @@
 /**
- * Workload 2, database round trips per request: the offer-graph query, and
+ * Database round trips per request: the offer-graph query, and
  * lists of 10, 100 and 1000 offers each with the same graph, counted from
  * `offergate_db_commands_total` on the embedded process's /metrics before and
  * after each request (nothing else runs meanwhile; no feed sweeps).
@@ -10,7 +10,7 @@ import { commandsDuring, gql, median } from "./lib/client";
 import { startDatabase, type Database } from "./lib/db";
 import { runScript } from "./lib/proc";
 import { GRAPH_QUERY, LIST_QUERY } from "./lib/queries";
-import { provenance, publish, table } from "./lib/report";
+import { columns, provenance, publish, table, type Report } from "./lib/report";
 import { startTarget, targetEnv } from "./lib/targets";
 import type { OfferGraphWorld } from "./lib/world";
 import { seedGraph } from "./graph";
@@ -82,31 +82,39 @@ export async function runDb(db: Database, world: OfferGraphWorld): Promise<Row[]
   return rows;
 }
 
-export function dbReport(rows: Row[], world: OfferGraphWorld, command: string): string {
-  return `## 2. Database round trips per request
+export function dbReport(rows: Row[], world: OfferGraphWorld, command: string): Report {
+  const headers = ["request", "offers", "round trips", "per offer", "by collection and command", "note"];
+  const cells = rows.map((r) => [r.request, r.offers, r.total, (r.total / r.offers).toFixed(3), describe(r.by), r.note ?? ""]);
+  const goal = "Goal: constant, not growing with the number of offers.";
+  const summary = `## Database round trips per request
 
 ${provenance(command)}
 
-On the data set of workload 1 (${world.offerIds.length} offers), through the embedded
+${columns(headers, cells, ["request", "offers", "round trips", "per offer"])}
+
+${goal}`;
+  const notes = `## Database round trips per request
+
+${provenance(command)}
+
+On the offer graph's data set (${world.offerIds.length} offers), through the embedded
 gateway; database commands counted on \`/metrics\`
 (\`offergate_db_commands_total\`) before and after each request. \`first\`
 is capped at 100 by the contract, so 1000 offers are 10 consecutive pages of
-\`offers(first: 100)\`, each offer with the whole graph of workload 1 (over
+\`offers(first: 100)\`, each offer with the whole offer graph (over
 the default cost limit for lists of 100: \`MAX_COST\` raised for this run).
 The gateway's cache of immutable entities is off (\`ENTITY_CACHE_SIZE=0\`), so
 these are the round trips of a request that finds nothing remembered; with
 it, the reads of sellers, marketplaces and products are skipped for those
 already seen.
 
-${table(
-  ["request", "offers", "round trips", "per offer", "by collection and command", "note"],
-  rows.map((r) => [r.request, r.offers, r.total, (r.total / r.offers).toFixed(3), describe(r.by), r.note ?? ""]),
-)}
+${table(headers, cells)}
 
-Goal: constant, not growing with the number of offers. A page costs the same
+${goal} A page costs the same
 round trips for 10 and for 100 offers (one query per level and kind, through
 DataLoaders), and 1000 offers cost ten times one page because they are ten
 requests.`;
+  return { summary, notes };
 }
 
 if (require.main === module) {

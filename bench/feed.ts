@@ -1,5 +1,5 @@
 /**
- * Workload 4, feed fan-out: N graphql-ws subscribers of `offerFeed` through
+ * Feed fan-out: N graphql-ws subscribers of `offerFeed` through
  * the gateway, spread evenly over 100 marketplaces, in client processes of
  * their own. One seller lists one offer at each marketplace; each round one
  * setStock changes the seller's quantity, so every marketplace's feed gets
@@ -21,7 +21,7 @@ import { readdirSync } from "node:fs";
 import { gql, maxOf, quantile } from "./lib/client";
 import { startDatabase, type Database } from "./lib/db";
 import { cpuMs, rssBytes, runScript, script, stopAll } from "./lib/proc";
-import { fixed, provenance, publish, table } from "./lib/report";
+import { columns, fixed, provenance, publish, table, type Report } from "./lib/report";
 import { SECRETS, startPart, startTarget, targetEnv } from "./lib/targets";
 import { Admin } from "./lib/world";
 
@@ -340,8 +340,56 @@ export async function runFeed(): Promise<FeedResult[]> {
   return results;
 }
 
-export function feedReport(results: FeedResult[], command: string): string {
-  return `## 4. Feed fan-out
+export function feedReport(results: FeedResult[], command: string): Report {
+  const headers = [
+    "subscribers",
+    "serving processes",
+    "connected",
+    "delivered",
+    "from the mutation p50 / p99 ms",
+    "max ms",
+    "setStock response ms",
+    "from its response p50 / p99 ms",
+    "protocol floor p50 / p99 ms",
+    "p99 / protocol floor p99",
+    "goal ≤ 3×",
+    "round by round: median (range)",
+    "raw floor p50 / p99 ms",
+    "p99 / raw floor p99",
+    "memory per subscriber",
+    "raw floor memory per socket",
+    "CPU per round ms: serving / protocol floor",
+  ];
+  const rows = results.map((r) => {
+    const ratio = r.gateway.p99 / r.protocolFloor.p99;
+    return [
+      r.subscribers,
+      r.topology === "embedded" ? "embedded (1)" : "exchange + 2 gateways",
+      r.opened,
+      `${r.gateway.delivered} / ${r.gateway.expected}`,
+      `${fixed(r.gateway.p50, 0)} / ${fixed(r.gateway.p99, 0)}`,
+      fixed(r.gateway.max, 0),
+      fixed(r.mutationMs, 0),
+      `${fixed(r.fanOut.p50, 0)} / ${fixed(r.fanOut.p99, 0)}`,
+      `${fixed(r.protocolFloor.p50, 1)} / ${fixed(r.protocolFloor.p99, 1)}`,
+      `${fixed(ratio, 1)}×`,
+      ratio <= 3 ? "met" : "**missed**",
+      `${fixed(quantile(r.pairedRatios, 0.5), 1)}× (${fixed(r.pairedRatios[0] ?? NaN, 1)}–${fixed(r.pairedRatios.at(-1) ?? NaN, 1)})`,
+      `${fixed(r.floor.p50, 1)} / ${fixed(r.floor.p99, 1)}`,
+      `${fixed(r.gateway.p99 / r.floor.p99, 1)}×`,
+      `${fixed(r.memoryPerSubscriber / 1024, 0)} KiB`,
+      `${fixed(r.floorMemoryPerSocket / 1024, 1)} KiB`,
+      `${r.cpuPerRound.serving.map((c) => fixed(c, 0)).join(" + ")} / ${fixed(r.cpuPerRound.protocolFloor, 0)}`,
+    ];
+  });
+  const summary = `## Feed fan-out
+
+${provenance(command)}
+
+One \`setStock\` puts an event in ${MARKETS} marketplaces' feeds; latency from the mutation to each subscriber's message, against a bare WebSocket server sending the same bytes (the protocol floor).
+
+${columns(headers, rows, ["subscribers", "serving processes", "from the mutation p50 / p99 ms", "p99 / protocol floor p99", "goal ≤ 3×"])}`;
+  const notes = `## Feed fan-out
 
 ${provenance(command)}
 
@@ -387,49 +435,8 @@ shared. "Delivered" below "expected" would mean subscriptions that never
 delivered; a subscription that ends without an error is reported by the
 script.
 
-${table(
-  [
-    "subscribers",
-    "serving processes",
-    "connected",
-    "delivered",
-    "from the mutation p50 / p99 ms",
-    "max ms",
-    "setStock response ms",
-    "from its response p50 / p99 ms",
-    "protocol floor p50 / p99 ms",
-    "p99 / protocol floor p99",
-    "goal ≤ 3×",
-    "round by round: median (range)",
-    "raw floor p50 / p99 ms",
-    "p99 / raw floor p99",
-    "memory per subscriber",
-    "raw floor memory per socket",
-    "CPU per round ms: serving / protocol floor",
-  ],
-  results.map((r) => {
-    const ratio = r.gateway.p99 / r.protocolFloor.p99;
-    return [
-      r.subscribers,
-      r.topology === "embedded" ? "embedded (1)" : "exchange + 2 gateways",
-      r.opened,
-      `${r.gateway.delivered} / ${r.gateway.expected}`,
-      `${fixed(r.gateway.p50, 0)} / ${fixed(r.gateway.p99, 0)}`,
-      fixed(r.gateway.max, 0),
-      fixed(r.mutationMs, 0),
-      `${fixed(r.fanOut.p50, 0)} / ${fixed(r.fanOut.p99, 0)}`,
-      `${fixed(r.protocolFloor.p50, 1)} / ${fixed(r.protocolFloor.p99, 1)}`,
-      `${fixed(ratio, 1)}×`,
-      ratio <= 3 ? "met" : "**missed**",
-      `${fixed(quantile(r.pairedRatios, 0.5), 1)}× (${fixed(r.pairedRatios[0] ?? NaN, 1)}–${fixed(r.pairedRatios.at(-1) ?? NaN, 1)})`,
-      `${fixed(r.floor.p50, 1)} / ${fixed(r.floor.p99, 1)}`,
-      `${fixed(r.gateway.p99 / r.floor.p99, 1)}×`,
-      `${fixed(r.memoryPerSubscriber / 1024, 0)} KiB`,
-      `${fixed(r.floorMemoryPerSocket / 1024, 1)} KiB`,
-      `${r.cpuPerRound.serving.map((c) => fixed(c, 0)).join(" + ")} / ${fixed(r.cpuPerRound.protocolFloor, 0)}`,
-    ];
-  }),
-)}`;
+${table(headers, rows)}`;
+  return { summary, notes };
 }
 
 if (require.main === module) runScript(async () => publish("feed", feedReport(await runFeed(), "npm run bench:feed")));

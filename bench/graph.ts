@@ -1,5 +1,5 @@
 /**
- * Workload 1, the offer graph: one offer with its product, seller,
+ * The offer graph: one offer with its product, seller,
  * marketplace, source and two levels of forwards, each request for another
  * offer of a data set of thousands of offers in chains, at a fixed number of
  * connections, through:
@@ -23,7 +23,7 @@ import { startDatabase, type Database } from "./lib/db";
 import { measureLoad, type MeasuredLoad } from "./lib/load";
 import { runScript } from "./lib/proc";
 import { GRAPH_QUERY } from "./lib/queries";
-import { fixed, provenance, publish, table } from "./lib/report";
+import { columns, fixed, provenance, publish, table, type Report } from "./lib/report";
 import { SECRETS, startPart, startTarget, targetEnv, type Target } from "./lib/targets";
 import { Admin, buildOfferGraph, type OfferGraphWorld } from "./lib/world";
 
@@ -154,7 +154,7 @@ const sum = (o: Record<string, number>, skip: string[] = []) =>
   Object.entries(o).reduce((a, [k, v]) => (skip.includes(k) ? a : a + v), 0);
 
 /** The markdown for the results, with the goals. */
-export function graphReport(results: GraphResult[], world: OfferGraphWorld, command: string): string {
+export function graphReport(results: GraphResult[], world: OfferGraphWorld, command: string): Report {
   const by = new Map(results.map((r) => [r.name, r]));
   const ratio = (a: string, b: string) =>
     by.has(a) && by.has(b) ? median(by.get(a)!.rounds.map((r, i) => r.rps / by.get(b)!.rounds[i]!.rps)) : NaN;
@@ -176,7 +176,26 @@ export function graphReport(results: GraphResult[], world: OfferGraphWorld, comm
     `≥ ${target}×`,
     Number.isNaN(value) ? "not measured" : value >= target ? "met" : "**missed**",
   ];
-  return `## 1. Offer graph: throughput, latency, CPU per request
+  const headers = ["target", "shape", "req/s", "p50 / p99 ms", "gateway CPU ms/req", "service CPU ms/req", "database CPU ms/req"];
+  const goals = table(
+    ["ratio of req/s", "measured", "goal", ""],
+    [
+      goal("embedded / @apollo/gateway", ratio("offergate", "@apollo/gateway"), 2),
+      goal("embedded / monolith", ratio("offergate", "monolith"), 0.8),
+      goal("separate / @apollo/gateway (separate)", ratio("offergate (separate)", "@apollo/gateway (separate)"), 1.5),
+      goal("no entity cache: embedded / @apollo/gateway", ratio("offergate, no entity cache", "@apollo/gateway"), 2),
+      goal("no entity cache: embedded / monolith", ratio("offergate, no entity cache", "monolith"), 0.8),
+      goal("no entity cache: separate / @apollo/gateway (separate)", ratio("offergate (separate), no entity cache", "@apollo/gateway (separate)"), 1.5),
+    ],
+  );
+  const summary = `## Offer graph: throughput and latency
+
+${provenance(command)}
+
+${columns(headers, rows, ["target", "req/s", "p50 / p99 ms"])}
+
+${goals}`;
+  const notes = `## Offer graph: throughput, latency, CPU per request
 
 ${provenance(command)}
 
@@ -192,19 +211,7 @@ were none). "Gateway CPU" is the CPU time of the process that serves clients
 subgraph processes; the database (jongodb, the embedded server) is counted
 apart.
 
-${table(["target", "shape", "req/s", "p50 / p99 ms", "gateway CPU ms/req", "service CPU ms/req", "database CPU ms/req"], rows)}
-
-${table(
-  ["goal", "measured", "goal", ""],
-  [
-    goal("offergate embedded / @apollo/gateway (one process)", ratio("offergate", "@apollo/gateway"), 2),
-    goal("offergate embedded / monolith", ratio("offergate", "monolith"), 0.8),
-    goal("offergate / @apollo/gateway, separate processes", ratio("offergate (separate)", "@apollo/gateway (separate)"), 1.5),
-    goal("without the entity cache: embedded / @apollo/gateway", ratio("offergate, no entity cache", "@apollo/gateway"), 2),
-    goal("without the entity cache: embedded / monolith", ratio("offergate, no entity cache", "monolith"), 0.8),
-    goal("without the entity cache: separate / @apollo/gateway", ratio("offergate (separate), no entity cache", "@apollo/gateway (separate)"), 1.5),
-  ],
-)}
+${table(headers, rows)}
 
 offergate remembers sellers, marketplaces and products (which never change
 once created) across requests, up to \`ENTITY_CACHE_SIZE\`; the other
@@ -217,9 +224,10 @@ HTTP, ${fixed(ratio("offergate", "offergate, subgraphs over HTTP"), 2)}× the th
 planner, ${fixed(ratio("offergate", "offergate, JavaScript planner"), 2)}×; offergate vs Hive Gateway's
 default setup, ${fixed(ratio("offergate", "Hive Gateway default"), 2)}× (one process) and
 ${fixed(ratio("offergate (separate)", "Hive Gateway default (separate)"), 2)}× (separate processes).`;
+  return { summary, notes };
 }
 
-/** Seeds the offer graph of workloads 1 and 2 into `db`, through an offergate started for it and stopped after. */
+/** Seeds the offer graph (also the database round trips' data set) into `db`, through an offergate started for it and stopped after. */
 export async function seedGraph(db: Database): Promise<OfferGraphWorld> {
   const started = Date.now();
   const seeder = await startTarget("seeder", "offergate", targetEnv(db));

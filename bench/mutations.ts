@@ -1,5 +1,5 @@
 /**
- * Workload 3, mutations through the embedded gateway:
+ * Mutations through the embedded gateway:
  *
  * - submitOffer, forwardOffer and setStock per second at a fixed number of
  *   connections, each request different (its own seller, marketplace and
@@ -18,13 +18,13 @@ import { copySellers } from "./lib/amplify";
 import { measureLoad, type MeasuredLoad } from "./lib/load";
 import { runScript } from "./lib/proc";
 import { probeDatabase, type ProbeRow } from "./lib/dbprobe";
-import { fixed, provenance, publish, table } from "./lib/report";
+import { columns, fixed, provenance, publish, table, type Report } from "./lib/report";
 import { SECRETS, startTarget, targetEnv, type Target } from "./lib/targets";
 import { Admin, buildOfferGraph } from "./lib/world";
 
 /**
  * Larger K, each on a database of its own, only on request: on the embedded
- * database each K = 10,000 request takes 15 to 25 s, see docs/benchmarks.md.
+ * database each K = 10,000 request takes 15 to 25 s.
  */
 const LARGE = (process.env.BENCH_MUTATIONS_LARGE ?? "").split(",").filter(Boolean).map(Number);
 const CONNECTIONS = Number(process.env.BENCH_MUTATION_CONNECTIONS ?? 8);
@@ -204,7 +204,7 @@ export async function runMutations(): Promise<MutationsResult> {
     // The rates on this small database: on the big one the embedded database's own cost dominates.
     const rateRows = await rates(admin, og, db);
     for (const r of rateRows) process.stdout.write(`${r.mutation}: ${fixed(r.result.rps, 0)}/s p50 ${r.result.p50} ms p99 ${r.result.p99} ms\n`);
-    // An unrelated data set: the offer graph of workload 1 (its own marketplaces, products, sellers).
+    // An unrelated data set: the offer graph bench's (its own marketplaces, products, sellers).
     await buildOfferGraph(admin, db.uri, { products: 10, chains: 10, sellers: 10, copies: 4 });
     const big = await offersCount(og);
     gate.push(...(await toggle(og, one, "big", big, 3)), ...(await toggle(og, hundred, "big", big, 1)));
@@ -232,18 +232,9 @@ async function largeCases(): Promise<GateRow[]> {
   return rows;
 }
 
-export function mutationsReport(r: MutationsResult, command: string): string {
-  return `## 3. Mutations
-
-${provenance(command)}
-
-Through the embedded gateway with the admin key, ${CONNECTIONS} connections, ${PER_KIND} requests of each
-kind, every one different, on the small database below; a response with
-errors counts as a failure.
-
-${table(
-  ["mutation", "per second", "p50 / p99 ms", "gateway CPU ms/req", "database CPU ms/req", "failures", "what"],
-  r.rates.map((x) => [
+export function mutationsReport(r: MutationsResult, command: string): Report {
+  const rateHeaders = ["mutation", "per second", "p50 / p99 ms", "gateway CPU ms/req", "database CPU ms/req", "failures", "what"];
+  const rateRows = r.rates.map((x) => [
     x.mutation,
     fixed(x.result.rps, 0),
     `${x.result.p50} / ${x.result.p99}`,
@@ -251,8 +242,27 @@ ${table(
     fixed(x.result.cpuPerRequest.db!, 1),
     x.result.failures,
     x.note,
-  ]),
-)}
+  ]);
+  const gateHeaders = ["K affected", "database", "offers in it", "change", "request ms", "round trips in request", "after", "by collection and command (in + after)"];
+  const gateRows = r.gate.map((g) => [g.affected, g.database, g.offersInDatabase, g.direction, fixed(g.ms, 0), g.inRequest, g.afterRequest, g.writes]);
+  const summary = `## Mutations
+
+${provenance(command)}
+
+${columns(rateHeaders, rateRows, ["mutation", "per second", "p50 / p99 ms", "failures"])}
+
+A forwarder's stock gate closing or opening under K forwarded offers (\`setStock\`; on a bigger database too in the notes):
+
+${columns(gateHeaders, gateRows.filter((row) => row[1] !== "big"), ["K affected", "database", "change", "request ms"])}`;
+  const notes = `## Mutations
+
+${provenance(command)}
+
+Through the embedded gateway with the admin key, ${CONNECTIONS} connections, ${PER_KIND} requests of each
+kind, every one different, on the small database below; a response with
+errors counts as a failure.
+
+${table(rateHeaders, rateRows)}
 
 setStock on a forwarder whose stock gates K forwarded offers (K sellers ×
 downstream marketplaces, SELLER_GATED auto-forward routes): closing the gate
@@ -261,8 +271,8 @@ available again; each feeds one event per offer to its marketplace. "In the
 request" are the round trips before the response; "after" the feed appends
 that follow it (counted until the counters stop moving). Medians of 3 on the
 small database, one run on the big one. "small" is a database with only
-these cases and the rates' offers; "big" adds an unrelated data set (workload
-1's offer graph, at half its size).
+these cases and the rates' offers; "big" adds an unrelated data set (the
+offer graph's, at half its size).
 Larger K run only on request, each alone on a database of its own ("alone"):
 \`BENCH_MUTATIONS_LARGE=1000,10000 npm run bench:mutations\` (minutes)${LARGE.length ? "" : "; not in this run"}.
 Their time is this database's: the offers a change treats alike are one
@@ -270,10 +280,7 @@ update, the events one insert, but each write statement costs in
 proportion to the collection it writes (the probe below: over a second at
 10,000 documents).
 
-${table(
-  ["K affected", "database", "offers in it", "change", "request ms", "round trips in request", "after", "by collection and command (in + after)"],
-  r.gate.map((g) => [g.affected, g.database, g.offersInDatabase, g.direction, fixed(g.ms, 0), g.inRequest, g.afterRequest, g.writes]),
-)}
+${table(gateHeaders, gateRows)}
 
 The embedded database alone (a fresh jongodb, no offergate), one operation at
 a time by \`_id\` on offer-like documents with the offers' kind of indexes: its
@@ -284,6 +291,7 @@ ${table(
   ["documents", "find by _id ms", "update by _id ms", "insert ms"],
   r.probe.map((p) => [p.documents, fixed(p.findMs, 1), fixed(p.updateMs, 1), fixed(p.insertMs, 1)]),
 )}`;
+  return { summary, notes };
 }
 
 if (require.main === module) runScript(async () => publish("mutations", mutationsReport(await runMutations(), "npm run bench:mutations")));

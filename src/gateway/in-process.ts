@@ -132,7 +132,7 @@ export function inProcessUpstream(subgraph: LocalSubgraph, internalSecret: strin
 /**
  * In the embedded mode, queries and mutations reach the subgraphs that share
  * the gateway's process by a function call instead of HTTP over loopback
- * (docs/benchmarks.md, section 1, measures the difference). Subscriptions are taken by
+ * (`npm run bench:graph` measures the difference). Subscriptions are taken by
  * ./subscriptions.ts, which calls `inProcessUpstream` for these subgraphs.
  */
 export function useInProcessSubgraphs(subgraphs: Record<string, LocalSubgraph>, internalSecret: string): GatewayPlugin {

@@ -89,7 +89,7 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: positiveInt.default(1200),
   SUBSCRIPTION_BUFFER: positiveInt.default(100),
   SUBSCRIPTION_STALL_MS: positiveInt.default(30_000),
-  // Live resources (docs/security.md): WebSockets per client address, subscriptions per socket and per key (account).
+  // Live resources (docs/reference.md): WebSockets per client address, subscriptions per socket and per key (account).
   MAX_SOCKETS_PER_ADDRESS: positiveInt.default(256),
   MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInt.default(100),
   MAX_SUBSCRIPTIONS_PER_KEY: positiveInt.default(1_000),
