@@ -41,7 +41,7 @@ interface Service {
 
 async function startService(env: Record<string, string>): Promise<Service> {
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? "", ADMIN_API_KEY: ADMIN, INTERNAL_SECRET: SECRET, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "error", ...env },
+    env: { PATH: process.env.PATH ?? "", ADMIN_API_KEY: ADMIN, INTERNAL_SECRET: SECRET, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "error", FEED_PARTITIONS: "16", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise<string>((resolve, reject) => {

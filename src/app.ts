@@ -89,7 +89,7 @@ export async function startOffergate(config: Config, options: StartOptions = {})
       maxForwardDepth: config.maxForwardDepth,
       feedSweepIntervalMs: config.feedSweepIntervalMs,
       feedPollMs: config.feedPollMs,
-      feedPartitions: config.feedPartitions,
+      feedLayout: config.feedLayout,
       webhooks: config.webhooks,
       imports: config.imports,
       accountsUrl: () => subgraphs.accounts!.url,

@@ -1,6 +1,7 @@
 import type { Connection } from "mongoose";
 import type { EventBus } from "../shared/bus";
 import { logger } from "../shared/logger";
+import type { FeedLayoutConfig } from "../shared/config";
 import { ensureIndexes, pingMongo } from "../shared/mongo";
 import type { Principal } from "../shared/principal";
 import type { SubgraphServerOptions } from "../shared/subgraph-server";
@@ -50,8 +51,8 @@ export interface ExchangeDeps {
   feedSweepIntervalMs: number;
   /** How often a feed with subscribers is read when no ring came (default 2 s). */
   feedPollMs?: number;
-  /** Collections the feed log is split into, for a new database (FEED_PARTITIONS; see feed.layout.ts). */
-  feedPartitions?: number;
+  /** How the feed log is laid out on a new database (FEED_PARTITIONS, or the default config.ts picks; see feed.layout.ts). */
+  feedLayout: FeedLayoutConfig;
   /** CSV imports: limits, and how the background runner holds and polls for imports (see ImportRunner). */
   imports?: Partial<ImportLimits & { leaseMs: number; pollMs: number; progressMs: number }>;
   /** Where the owners of sellers, marketplaces (accounts) and products (catalog) answer `_entities`. */
@@ -76,7 +77,7 @@ export async function createExchangeSubgraph(
     imports: offerImportModel(deps.connection),
     importChunks: importChunkModel(deps.connection),
   };
-  const feedModels = feedEventModels(deps.connection, await feedPartitions(deps.connection, deps.feedPartitions));
+  const feedModels = feedEventModels(deps.connection, await feedPartitions(deps.connection, deps.feedLayout));
   await ensureIndexes([...Object.values(models), ...feedModels]);
 
   const stock = new StockRepository(models.stock);

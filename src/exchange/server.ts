@@ -20,7 +20,7 @@ runStandalone("exchange subgraph", ["MONGODB_URI", "INTERNAL_SECRET", "ACCOUNTS_
     maxForwardDepth: config.maxForwardDepth,
     feedSweepIntervalMs: config.feedSweepIntervalMs,
     feedPollMs: config.feedPollMs,
-    feedPartitions: config.feedPartitions,
+    feedLayout: config.feedLayout,
     webhooks: config.webhooks,
     imports: config.imports,
     accountsUrl: () => config.subgraphUrls.accounts!,

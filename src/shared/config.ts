@@ -10,6 +10,12 @@ const bool = z
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().min(1);
 
+/** The feed log's collections on the embedded database (FEED_PARTITIONS unset, no MONGODB_URI): its writes cost in proportion to a collection's size. */
+export const EMBEDDED_FEED_PARTITIONS = 16;
+/** ...and with MONGODB_URI: one collection, the production layout (a real MongoDB's writes do not slow with a collection's size). */
+export const DATABASE_FEED_PARTITIONS = 1;
+export const MAX_FEED_PARTITIONS = 64;
+
 /** `https://app.example.com` or `http://localhost:3000`: a scheme, a host and maybe a port, nothing else. */
 const isOrigin = (value: string) => {
   try {
@@ -35,8 +41,8 @@ const schema = z.object({
   MAX_FORWARD_DEPTH: positiveInt.max(32).default(3),
   FEED_SWEEP_INTERVAL_MS: positiveInt.default(2_000),
   FEED_POLL_MS: positiveInt.default(2_000),
-  // Collections the feed log is split into, fixed per database (src/exchange/feed/feed.layout.ts); unset: 16 on the embedded engine, 1 on MongoDB.
-  FEED_PARTITIONS: z.coerce.number().int().min(1).max(64).optional(),
+  // Collections a new database's feed log is split into, then fixed (src/exchange/feed/feed.layout.ts); unset: 16 on the embedded database, 1 with MONGODB_URI.
+  FEED_PARTITIONS: z.coerce.number().int().min(1).max(MAX_FEED_PARTITIONS).optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   INTROSPECTION: bool.optional(),
   // Pages for people: the GraphQL IDE at GET /graphql (browsers) and the offer explorer at GET /; on by default outside production.
@@ -134,7 +140,8 @@ export interface Config {
   feedSweepIntervalMs: number;
   /** How often the exchange reads a feed with subscribers when no doorbell rang (a lost ring, or no Redis between replicas). */
   feedPollMs: number;
-  feedPartitions?: number;
+  /** How the feed log is laid out on a new database; chosen by configuration, never by asking the server what it is. */
+  feedLayout: FeedLayoutConfig;
   logLevel: Env["LOG_LEVEL"];
   introspection: boolean;
   /** The GraphQL IDE (GET /graphql from a browser) and the offer explorer (GET /). */
@@ -181,6 +188,13 @@ export interface Config {
   imports: { maxBytes: number; maxLines: number; chunkLines: number; leaseMs: number; pollMs: number };
 }
 
+export interface FeedLayoutConfig {
+  /** FEED_PARTITIONS when set: a database whose log is laid out otherwise is refused. */
+  configured?: number;
+  /** A new database's count when FEED_PARTITIONS is unset (a database already laid out keeps its own). */
+  whenUnset: number;
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
@@ -221,7 +235,7 @@ export function loadConfig(
     maxForwardDepth: e.MAX_FORWARD_DEPTH,
     feedSweepIntervalMs: e.FEED_SWEEP_INTERVAL_MS,
     feedPollMs: e.FEED_POLL_MS,
-    feedPartitions: e.FEED_PARTITIONS,
+    feedLayout: { configured: e.FEED_PARTITIONS, whenUnset: e.MONGODB_URI ? DATABASE_FEED_PARTITIONS : EMBEDDED_FEED_PARTITIONS },
     logLevel: e.LOG_LEVEL,
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== "production",
     pages: { ide: e.IDE ?? e.NODE_ENV !== "production", explorer: e.EXPLORER ?? e.NODE_ENV !== "production" },

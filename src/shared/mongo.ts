@@ -60,3 +60,15 @@ export async function pingMongo(connection: Connection, timeoutMs = 500): Promis
 }
 
 export const isDuplicateKey = (error: unknown): boolean => (error as { code?: number } | null)?.code === 11000;
+
+/**
+ * True when a bulk write failed on duplicate keys only. MongoDB applies an
+ * unordered batch's other writes and lists each duplicate in `writeErrors`;
+ * the embedded server refuses the whole batch with one duplicate-key error.
+ * Either way the caller must find out which of its writes went in.
+ */
+export function failedOnDuplicateKeysOnly(error: unknown): boolean {
+  const failed = (error as { writeErrors?: { code?: number }[] | { code?: number } } | null)?.writeErrors;
+  const errors = Array.isArray(failed) ? failed : failed ? [failed] : [];
+  return errors.length > 0 ? errors.every((e) => e.code === 11000) : isDuplicateKey(error);
+}

@@ -107,9 +107,10 @@ describe("the feed across a crash of the whole service", () => {
 });
 
 describe("the feed log's partitions across restarts", () => {
-  it("keeps each marketplace's feed whole in its partition, reads it there after a restart, and refuses another FEED_PARTITIONS, changing nothing", async () => {
+  it("keeps each marketplace's feed whole in its partition, reads it there after a restart (FEED_PARTITIONS unset), and refuses another FEED_PARTITIONS, changing nothing", async () => {
     const uri = mongo.uri.replace(/\/[^/]*$/, "/offergate_layout");
-    const first = await startService({ MONGODB_URI: uri });
+    // With MONGODB_URI the default is one collection: the partitioned layout is asked for.
+    const first = await startService({ MONGODB_URI: uri, FEED_PARTITIONS: String(EMBEDDED_FEED_PARTITIONS) });
     const w = await buildWorld(new GraphQLClient(first.url, ADMIN_API_KEY), 6);
     await w.setStock(w.sellerId, 5);
     for (const m of w.ids) {

@@ -1,6 +1,7 @@
 import type { Connection, mongo as driver } from "mongoose";
 import { createLocalBus } from "../../src/shared/bus";
 import { createExchangeSubgraph } from "../../src/exchange";
+import { EMBEDDED_FEED_PARTITIONS } from "../../src/exchange/feed/feed.layout";
 import { startSubgraphServer, type RunningSubgraph } from "../../src/shared/subgraph-server";
 import { createAccountsSubgraph } from "../../src/accounts";
 import { createCatalogSubgraph } from "../../src/catalog";
@@ -50,6 +51,7 @@ beforeAll(async () => {
     internalSecret: secret,
     maxForwardDepth: 3,
     feedSweepIntervalMs: 3_600_000,
+    feedLayout: { whenUnset: EMBEDDED_FEED_PARTITIONS },
     accountsUrl: () => servers[0]!.url,
     catalogUrl: () => servers[1]!.url,
   });

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Connection } from "mongoose";
 import { createExchangeSubgraph } from "../../src/exchange";
-import { feedPartitions } from "../../src/exchange/feed/feed.layout";
+import { EMBEDDED_FEED_PARTITIONS, feedPartitions } from "../../src/exchange/feed/feed.layout";
 import { feedEventModels } from "../../src/exchange/feed/feed.model";
 import { FeedRepository } from "../../src/exchange/feed/feed.repository";
 import { FeedService } from "../../src/exchange/feed/feed.service";
@@ -19,6 +19,9 @@ import { newId } from "../../src/shared/ids";
 import { ensureIndexes } from "../../src/shared/mongo";
 import { startTestMongo, type TestMongo } from "../helpers/mongo";
 import { draftDirectOffer } from "../helpers/offers";
+
+/** The layout the embedded database gets: events spread over partitions. */
+const LAYOUT = { whenUnset: EMBEDDED_FEED_PARTITIONS };
 
 let mongo: TestMongo;
 beforeAll(async () => {
@@ -39,7 +42,7 @@ async function dataLayer(connection: Connection) {
     settings: settingsModel(connection),
   };
   // The feed laid out as the exchange lays it out on this database (partitioned on the embedded engine).
-  const feedModels = feedEventModels(connection, await feedPartitions(connection));
+  const feedModels = feedEventModels(connection, await feedPartitions(connection, LAYOUT));
   await ensureIndexes([...Object.values(models), ...feedModels]);
   const offers = new OfferRepository(models.offers);
   const stock = new StockRepository(models.stock);
@@ -60,6 +63,7 @@ const restartExchange = (connection: Connection) =>
     internalSecret: randomBytes(32).toString("base64url"),
     maxForwardDepth: 3,
     feedSweepIntervalMs: 3_600_000,
+    feedLayout: LAYOUT,
     // Not reached: nothing here asks another subgraph about an entity.
     accountsUrl: () => "http://127.0.0.1:9/graphql",
     catalogUrl: () => "http://127.0.0.1:9/graphql",

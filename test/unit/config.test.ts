@@ -29,8 +29,8 @@ describe("loadConfig", () => {
     });
     expect(config.mongodbUri).toBeUndefined();
     expect(config.adminApiKey).toBeUndefined();
-    // Unset: the database's own layout, or the engine's default for a new one (feed.layout.ts).
-    expect(config.feedPartitions).toBeUndefined();
+    // Unset, without MONGODB_URI: the embedded database's 16 for a new database (a laid-out one keeps its own).
+    expect(config.feedLayout).toEqual({ configured: undefined, whenUnset: 16 });
   });
 
   it("reads and converts values", () => {
@@ -50,8 +50,10 @@ describe("loadConfig", () => {
       maxForwardDepth: 5,
       introspection: false,
       adminApiKey: goodKey,
-      feedPartitions: 8,
+      feedLayout: { configured: 8, whenUnset: 1 },
     });
+    // With MONGODB_URI and FEED_PARTITIONS unset: one collection, the production layout.
+    expect(loadConfig({ MONGODB_URI: "mongodb+srv://cluster0.example.mongodb.net/offergate" }).feedLayout).toEqual({ configured: undefined, whenUnset: 1 });
   });
 
   it("treats an empty variable as unset", () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { mongo, QueryFilter } from "mongoose";
 import { groupBy } from "../../shared/group-by";
-import { isDuplicateKey } from "../../shared/mongo";
+import { failedOnDuplicateKeysOnly, isDuplicateKey } from "../../shared/mongo";
 import type { Page } from "../../shared/pagination";
 import type { OfferStatus } from "../rules/types";
 import type { OfferModel, OfferRecord } from "./offer.model";
@@ -84,7 +84,9 @@ export class OfferRepository {
   /**
    * Inserts new offers in one statement (one costs about as much as a single
    * insert on the embedded server); returns the ids inserted. An offer whose
-   * key already exists (a concurrent submit) is left out, the others still go in.
+   * key already exists (a concurrent submit) is left out, the others still go
+   * in: after a duplicate, those the batch did not write (MongoDB writes all
+   * but the duplicates, the embedded server none) are inserted one by one.
    */
   async insertMany(records: readonly OfferRecord[]): Promise<Set<string>> {
     if (records.length === 0) return new Set();
@@ -93,11 +95,22 @@ export class OfferRepository {
       await this.collection.insertMany(records as OfferRecord[], { ordered: false });
       inserted = [...records];
     } catch (error) {
-      const failed = (error as { writeErrors?: { index: number; code?: number }[] | { index: number; code?: number } }).writeErrors;
-      const errors = Array.isArray(failed) ? failed : failed ? [failed] : [];
-      if (errors.length === 0 || errors.some((e) => e.code !== 11000)) throw error;
-      const lost = new Set(errors.map((e) => e.index));
-      inserted = records.filter((_, i) => !lost.has(i));
+      if (!failedOnDuplicateKeysOnly(error)) throw error;
+      const written = await this.model.find({ _id: { $in: records.map((r) => r._id) } }, { _id: 1 }).lean<{ _id: string }[]>();
+      const present = new Set(written.map((r) => r._id));
+      const alone = await Promise.all(
+        records.map(async (r) => {
+          if (present.has(r._id)) return true;
+          try {
+            await this.collection.insertOne(r);
+            return true;
+          } catch (e) {
+            if (isDuplicateKey(e)) return false;
+            throw e;
+          }
+        }),
+      );
+      inserted = records.filter((_, i) => alone[i]);
     }
     // New offers reach live screens as the single insert's do.
     if (inserted.length) this.onChange(inserted);

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { mongo } from "mongoose";
-import { isDuplicateKey } from "../../shared/mongo";
+import { failedOnDuplicateKeysOnly, isDuplicateKey } from "../../shared/mongo";
 import { newIntent, type SettleIntent } from "../offer/intent";
 import { stockKey, type StockModel, type StockRecord } from "./stock.model";
 
@@ -122,8 +122,12 @@ export class StockRepository {
         .findOneAndUpdate({ _id, quantity: { $lte: max - delta } }, update, { returnDocument: "after" })
         .lean<StockRecord>();
       if (row) return toLevel(row);
-      // No level within range: either none yet (create it) or one too high to take `delta`.
-      if (await this.model.exists({ _id })) return "above";
+      // No level within range: none yet (create it), one too high to take `delta`, or one a concurrent first write just made (add to it).
+      const current = await this.model.findById(_id, { quantity: 1 }).lean<Pick<StockRecord, "quantity">>();
+      if (current) {
+        if (current.quantity > max - delta) return "above";
+        continue;
+      }
       try {
         const record = { _id, ownerId, productId, quantity: delta, version: 1, updatedAt: new Date(), intent };
         await this.model.create(record);
@@ -184,10 +188,8 @@ export class StockRepository {
       );
       matched = result.matchedCount + result.insertedCount;
     } catch (error) {
-      const failed = (error as { writeErrors?: { code?: number }[] | { code?: number } }).writeErrors;
-      const errors = Array.isArray(failed) ? failed : failed ? [failed] : [];
-      if (errors.length === 0 || errors.some((e) => e.code !== 11000)) throw error;
-      matched = -1; // a concurrent first write took some: ask which writes won
+      if (!failedOnDuplicateKeysOnly(error)) throw error;
+      matched = -1; // a concurrent first write took some (and the embedded server then writes none): ask which writes won
     }
     let won: Set<string>;
     if (matched === writes.length) won = new Set(writes.map((w) => stockKey(w.ownerId, w.productId)));
