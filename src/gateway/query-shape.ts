@@ -11,7 +11,11 @@ import { Kind, type DocumentNode, type FragmentDefinitionNode, type SelectionSet
 export interface ShapeLimits {
   /** Fields once expanded, per operation or fragment (the token limit: what could not be written out may not be spread in). */
   maxFields: number;
-  /** Pairs of fields under one response name in one selection set once expanded: graphql-js compares each such pair, so their number is its work. */
+  /**
+   * Pairs graphql-js compares to prove that fields can be merged, once expanded: of fields under one
+   * response name in one selection set, and (counted apart) of fragments spread side by side in one.
+   * Quadratic in the document, where everything else is linear.
+   */
   maxRepeatedPairs: number;
   /** Levels of selection sets, inline fragments and fragment spreads once expanded. */
   maxNesting: number;
@@ -31,19 +35,25 @@ const CAP = 1e15;
 interface Shape {
   fields: number;
   nesting: number;
-  /** Repeated pairs in the selection sets below this one's own level. */
+  /** Pairs of fields under one name in the selection sets below this one's own level. */
   innerPairs: number;
+  /** Pairs of fragments side by side in the selection sets below this one's own level. */
+  innerSpreadPairs: number;
   /** How many fields answer under each response name at this level, through inline fragments and spreads. */
   names: Map<string, number>;
+  /** The fragments spread at this level, through inline fragments: graphql-js compares each pair of them. */
+  spreads: Set<string>;
 }
 
 export type ShapeVerdict = { ok: true } | { ok: false; reason: string };
 
 const add = (a: number, b: number) => Math.min(a + b, CAP);
-const pairsOf = (names: Map<string, number>) => {
-  let pairs = 0;
-  for (const n of names.values()) pairs = add(pairs, n > 1 ? Math.min((n * (n - 1)) / 2, CAP) : 0);
-  return pairs;
+const pairs = (n: number) => (n > 1 ? Math.min((n * (n - 1)) / 2, CAP) : 0);
+/** The pairs of fields under one name compared in one selection set, once its fields are all known. */
+const pairsOf = (shape: Shape) => {
+  let total = 0;
+  for (const n of shape.names.values()) total = add(total, pairs(n));
+  return total;
 };
 
 class Refused extends Error {}
@@ -59,9 +69,9 @@ export function checkQueryShape(document: DocumentNode, limits: ShapeLimits): Sh
     work += n;
     if (work > WORK_BUDGET) throw new Refused("The query's fragments expand too far to be checked");
   };
-  const pairsIn = (names: Map<string, number>) => {
-    spend(names.size);
-    return pairsOf(names);
+  const pairsIn = (shape: Shape) => {
+    spend(shape.names.size);
+    return pairsOf(shape);
   };
   const tooDeep = () => new Refused(`The query nests more than ${limits.maxNesting} levels once its fragments are expanded`);
 
@@ -81,13 +91,17 @@ export function checkQueryShape(document: DocumentNode, limits: ShapeLimits): Sh
   /** The shape of a selection set met `level` sets deep in the recursion; the recursion itself stops at the nesting limit. */
   const setShape = (set: SelectionSetNode, level: number): Shape => {
     if (level > limits.maxNesting) throw tooDeep();
-    const shape: Shape = { fields: 0, nesting: 1, innerPairs: 0, names: new Map() };
-    const merge = (inner: Shape, plusFields: number) => {
+    const shape: Shape = { fields: 0, nesting: 1, innerPairs: 0, innerSpreadPairs: 0, names: new Map(), spreads: new Set() };
+    const merge = (inner: Shape, withSpreads: boolean) => {
       spend(inner.names.size);
-      shape.fields = add(shape.fields, inner.fields + plusFields);
+      shape.fields = add(shape.fields, inner.fields);
       shape.nesting = Math.max(shape.nesting, inner.nesting + 1);
       shape.innerPairs = add(shape.innerPairs, inner.innerPairs);
+      shape.innerSpreadPairs = add(shape.innerSpreadPairs, inner.innerSpreadPairs);
       for (const [name, n] of inner.names) shape.names.set(name, add(shape.names.get(name) ?? 0, n));
+      if (!withSpreads) return;
+      spend(inner.spreads.size);
+      for (const name of inner.spreads) shape.spreads.add(name);
     };
     spend(set.selections.length);
     for (const selection of set.selections) {
@@ -99,12 +113,15 @@ export function checkQueryShape(document: DocumentNode, limits: ShapeLimits): Sh
         const sub = setShape(selection.selectionSet, level + 1);
         shape.fields = add(shape.fields, sub.fields);
         shape.nesting = Math.max(shape.nesting, sub.nesting + 1);
-        shape.innerPairs = add(shape.innerPairs, add(sub.innerPairs, pairsIn(sub.names)));
+        shape.innerPairs = add(shape.innerPairs, add(sub.innerPairs, pairsIn(sub)));
+        shape.innerSpreadPairs = add(shape.innerSpreadPairs, add(sub.innerSpreadPairs, pairs(sub.spreads.size)));
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        merge(setShape(selection.selectionSet, level + 1), 0);
+        merge(setShape(selection.selectionSet, level + 1), true);
       } else {
+        shape.spreads.add(selection.name.value);
+        // The fragments it spreads in turn are compared within it, once, not side by side with this level's.
         const fragment = fragmentShape(selection.name.value, level + 1);
-        if (fragment) merge(fragment, 0);
+        if (fragment) merge(fragment, false);
       }
       if (shape.fields > limits.maxFields) throw new Refused(`The query has more than ${limits.maxFields} fields once its fragments are expanded`);
     }
@@ -113,9 +130,11 @@ export function checkQueryShape(document: DocumentNode, limits: ShapeLimits): Sh
 
   const judge = (shape: Shape): ShapeVerdict => {
     if (shape.nesting > limits.maxNesting) throw tooDeep();
-    const pairs = add(shape.innerPairs, pairsIn(shape.names));
-    if (pairs > limits.maxRepeatedPairs) {
-      throw new Refused(`The query repeats fields under the same name more than ${limits.maxRepeatedPairs} times over (pairs of fields to compare) once its fragments are expanded`);
+    if (add(shape.innerPairs, pairsIn(shape)) > limits.maxRepeatedPairs) {
+      throw new Refused(`The query has more than ${limits.maxRepeatedPairs} pairs of fields under one name to compare once its fragments are expanded`);
+    }
+    if (add(shape.innerSpreadPairs, pairs(shape.spreads.size)) > limits.maxRepeatedPairs) {
+      throw new Refused(`The query has more than ${limits.maxRepeatedPairs} pairs of fragments side by side to compare once its fragments are expanded`);
     }
     return { ok: true };
   };
