@@ -19,6 +19,7 @@ import {
   type SelectionSetNode,
   type ValidationContext,
 } from "graphql";
+import { DEFAULT_MAX_NESTING, DEFAULT_MAX_REPEATED_PAIRS, checkQueryShape } from "./query-shape";
 
 export interface QueryLimits {
   maxDepth: number;
@@ -32,8 +33,13 @@ export const UNBOUNDED_LIST_SIZE = 10;
 /** `first` above this is refused by the subgraphs anyway (100; 1000 for offerEvents): it costs no more than this. */
 const MAX_PAGE = 1000;
 
+/**
+ * A request refused by a query limit. Like every other GraphQL error
+ * (GraphQL-over-HTTP), HTTP 200 to a client that accepts only
+ * `application/json`, 400 to one that accepts `application/graphql-response+json`.
+ */
 export const tooComplex = (message: string) =>
-  new GraphQLError(message, { extensions: { code: "QUERY_TOO_COMPLEX", http: { status: 400 } } });
+  new GraphQLError(message, { extensions: { code: "QUERY_TOO_COMPLEX", http: { spec: true, status: 400 } } });
 
 /** graphql-armor reports a rejection as a "Syntax Error: ..." GraphQLError; ours carries the contract's code. */
 const report = (context: ValidationContext | null, error: GraphQLError) =>
@@ -54,7 +60,7 @@ function pageSize(field: GraphQLField<unknown, unknown>, args: readonly { name: 
 }
 
 /** Nesting (fields, inline fragments and fragment spreads) beyond which the estimate refuses rather than recurse. */
-const MAX_NESTING = 256;
+const MAX_NESTING = DEFAULT_MAX_NESTING;
 
 /**
  * A cost estimate that accounts for list sizes: every field costs 1, times
@@ -139,13 +145,18 @@ export function estimateCost(
 /**
  * The gateway's query limits (SEMANTICS.md, "Limits"), each refusing a
  * request with QUERY_TOO_COMPLEX before anything is planned or sent to a
- * subgraph: tokens while parsing, depth and aliases while validating
- * (graphql-armor), and the list-aware cost once the variables are known.
+ * subgraph: tokens while parsing, then the document's size once its
+ * fragments are expanded (./query-shape.ts) before it is validated, depth
+ * and aliases while validating (graphql-armor), and the list-aware cost once
+ * the variables are known.
  */
 export function useQueryLimits(limits: QueryLimits): GatewayPlugin[] {
+  const shapeLimits = { maxFields: limits.maxTokens, maxRepeatedPairs: DEFAULT_MAX_REPEATED_PAIRS, maxNesting: DEFAULT_MAX_NESTING };
+  // Runs as part of parsing so that the parse cache remembers the verdict: a refused text is refused again without any work.
   const parseWithTokenLimit = (source: any, options: any) => {
+    let document: DocumentNode;
     try {
-      return new MaxTokensParserWLexer(source, { ...options, n: limits.maxTokens }).parseDocument();
+      document = new MaxTokensParserWLexer(source, { ...options, n: limits.maxTokens }).parseDocument();
     } catch (error) {
       if (error instanceof GraphQLError && /Token limit/.test(error.message)) {
         throw tooComplex(`The query has more than ${limits.maxTokens} tokens`);
@@ -154,6 +165,9 @@ export function useQueryLimits(limits: QueryLimits): GatewayPlugin[] {
       if (error instanceof RangeError) throw tooComplex("The query nests too deeply to parse");
       throw error;
     }
+    const shape = checkQueryShape(document, shapeLimits);
+    if (!shape.ok) throw tooComplex(shape.reason);
+    return document;
   };
   const checkCost = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: unknown) => {
     const cost = estimateCost(schema, document, operationName, (variables ?? {}) as Record<string, unknown>, limits.maxCost);

@@ -58,7 +58,8 @@ describe("aliases", () => {
 describe("tokens", () => {
   it("a document over MAX_TOKENS is QUERY_TOO_COMPLEX before it is parsed further", async () => {
     const fields = (n: number) => Array.from({ length: n }, () => "__typename").join(" ");
-    expect(errorCodes(await og.anonymous.post({ query: `{ ${fields(150)} }` }))).toEqual([]);
+    // 60 copies: more of one field in one selection set are refused as repeated fields whatever the tokens.
+    expect(errorCodes(await og.anonymous.post({ query: `{ ${fields(60)} }` }))).toEqual([]);
     const over = await og.anonymous.post({ query: `{ ${fields(250)} }` });
     expect(errorCodes(over)).toEqual(["QUERY_TOO_COMPLEX"]);
     expect(over.errors![0]!.message).toMatch(/200 tokens/);
