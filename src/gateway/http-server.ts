@@ -17,9 +17,10 @@ import { logger } from "../shared/logger";
 import { bearerKey, type Authenticator } from "./authenticate";
 import type { Gateway } from "./gateway";
 import { CloseCode, LiveSessions, tooManySubscriptions, type Lease } from "./live-sessions";
-import type { Metrics } from "./metrics";
+import { operationRegistry, type Metrics } from "./metrics";
 import { clientAddress } from "./rate-limit";
 import type { PagesHandler } from "./pages";
+import { beginRequest, finishRequest, principalKind, requestIdOf, SessionRecord } from "./request-log";
 
 export interface GatewayServerOptions {
   gateway: Gateway;
@@ -169,7 +170,7 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
       }
       case "/metrics":
         res.writeHead(200, { "content-type": metrics.registry.contentType });
-        res.end(await Registry.merge([metrics.registry, dbRegistry, feedRegistry, entityCacheRegistry]).metrics());
+        res.end(await Registry.merge([metrics.registry, operationRegistry, dbRegistry, feedRegistry, entityCacheRegistry]).metrics());
         return "metrics";
       case "/graphql": {
         if (applyCors(req, res, corsOrigins)) return "graphql";
@@ -211,13 +212,19 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
 
   const server = createServer((req, res) => {
     const stop = metrics.duration.startTimer();
+    const record = beginRequest(req, res);
+    // Its line once the response is over, sent or cut: a stream's (SSE) is written when it ends.
+    let route = "other";
+    res.once("close", () => finishRequest(record, req, res, route));
     handle(req, res)
-      .then((route) => {
+      .then((served) => {
+        route = served;
         stop({ route });
         metrics.requests.inc({ route, status: String(res.statusCode) });
       })
       .catch((error: unknown) => {
-        logger.error("gateway request failed", { error: String(error) });
+        route = "graphql";
+        logger.error("gateway request failed", { requestId: record.requestId, error: String(error) });
         if (!res.headersSent) json(res, 500, { errors: [{ message: "Internal server error" }] });
         else res.end();
       });
@@ -238,6 +245,7 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
 
   // A WebSocket message is held to the same size as an HTTP body (ws would take 100 MiB).
   const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: options.maxBodyBytes });
+  const sessionRecords = new WeakMap<WebSocket, SessionRecord>();
   const graphqlWs = getGraphQLWSOptions<Record<string, unknown>, { request: IncomingMessage }>(gateway, (ctx) => {
     metrics.wsConnections.inc();
     const headers = new Headers();
@@ -251,6 +259,7 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
     gatewaySubscriptionsEnded.inc({ reason: "SLOW_CONSUMER" }),
   );
   type Extra = { socket: WebSocket; request: IncomingMessage; keyId?: string };
+  const sessionOf = (socket: WebSocket) => sessionRecords.get(socket);
   const wsServer = useServer<Record<string, unknown>, Extra>(
     {
       ...graphqlWs,
@@ -263,6 +272,8 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
           const key = bearerKey(typeof header === "string" ? header : undefined);
           if (key === undefined) return true;
           const principal = await options.authenticate(key);
+          const session = sessionOf(ctx.extra.socket);
+          if (session) session.principalKind = principalKind(principal);
           ctx.extra.keyId = principal.id ?? principal.kind;
           sessions.setSocketKey(ctx.extra.socket, ctx.extra.keyId);
           return true;
@@ -277,6 +288,11 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
       // a subscription over the caps (per socket, per key) is refused with RATE_LIMITED, and the socket goes on.
       onSubscribe: async (ctx, id, payload) => {
         let lease: Lease | undefined;
+        const session = sessionOf(ctx.extra.socket);
+        if (session) {
+          session.operations++;
+          if (isSubscription(payload)) session.subscriptions++;
+        }
         if (isSubscription(payload)) {
           const { maxSubscriptionsPerSocket, maxSubscriptionsPerKey } = sessions.limits;
           // graphql-ws lists this one already.
@@ -299,6 +315,13 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
       // Once the gateway has taken the client's subscription through all its rules, identical live
       // subscriptions of one principal share the results it makes, written to each client's
       // socket directly (./shared-subscriptions.ts).
+      // What graphql-ws sends itself (not the shared results, written to the sockets directly): errors into the session's codes.
+      onNext: (ctx, _id, _payload, _args, result) => {
+        sessionOf(ctx.extra.socket)?.errors.note(result);
+      },
+      onError: (ctx, _id, _payload, errors) => {
+        sessionOf(ctx.extra.socket)?.errors.note({ errors });
+      },
       subscribe: async (args) => {
         const lease = (args.contextValue as { lease?: Lease }).lease;
         try {
@@ -344,8 +367,11 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
     return shared.join(key, direct, context.wire);
   }
   logClientSocketErrors(wss);
-  // Sockets per client address, and the keep-alive.
+  // Sockets per client address, and the keep-alive; one log line per socket, when it closes.
   wss.on("connection", (socket, request) => {
+    const session = new SessionRecord(requestIdOf(request.headers["x-request-id"]));
+    sessionRecords.set(socket, session);
+    socket.once("close", (code, reason) => session.close(code, reason.toString()));
     const from = clientAddress(request.socket.remoteAddress, request.headers["x-forwarded-for"] as string | undefined, options.trustProxy ?? false);
     if (!sessions.openSocket(socket, from)) {
       socket.close(CloseCode.TryAgainLater, `Too many connections from this address (at most ${sessions.limits.maxSocketsPerAddress})`);
