@@ -370,6 +370,8 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
   // Sockets per client address, and the keep-alive; one log line per socket, when it closes.
   wss.on("connection", (socket, request) => {
     const session = new SessionRecord(requestIdOf(request.headers["x-request-id"]));
+    // The operations' requests are built from these headers: the runtime tags them with this id.
+    request.headers["x-request-id"] = session.requestId;
     sessionRecords.set(socket, session);
     socket.once("close", (code, reason) => session.close(code, reason.toString()));
     const from = clientAddress(request.socket.remoteAddress, request.headers["x-forwarded-for"] as string | undefined, options.trustProxy ?? false);

@@ -59,9 +59,15 @@ export function requestIdOf(header: string | string[] | undefined): string {
   return typeof header === "string" && CLIENT_REQUEST_ID.test(header) ? header : randomUUID();
 }
 
-/** Starts the record of an HTTP request; its id goes back in the X-Request-ID response header. */
+/**
+ * Starts the record of an HTTP request; its id goes back in the X-Request-ID
+ * response header, and replaces the client's in the request: the runtime,
+ * which takes that header as it is, then tags its own lines and its calls to
+ * the subgraphs with the same id.
+ */
 export function beginRequest(req: IncomingMessage, res: ServerResponse): RequestRecord {
   const record = new RequestRecord(requestIdOf(req.headers["x-request-id"]));
+  req.headers["x-request-id"] = record.requestId;
   records.set(req, record);
   res.setHeader("x-request-id", record.requestId);
   return record;

@@ -38,6 +38,8 @@ export function sanitize(value: unknown, found: Found = {}, depth = 0, withStack
 /** Whether an error the runtime reports is the client's (a bad key, a rate limit, an invalid query): ours to log at debug, not at error. */
 const clientsFault = (code: string | undefined) => code !== undefined && (CLIENT_ERROR_CODES.has(code) || ENGINE_CLIENT_CODES.has(code)) && code !== "SERVICE_UNAVAILABLE";
 
+const HIVE_LEVELS = new Set(["trace", "debug", "info", "warn", "error"]);
+
 /** Writes the runtime's lines through our logger: the same JSON lines, on stdout, at the same LOG_LEVEL. */
 export const runtimeWriter: LogWriter = {
   write(level: HiveLevel, attrs, msg) {
@@ -58,6 +60,9 @@ export const runtimeWriter: LogWriter = {
  * `silent` turns it off.
  */
 export function runtimeLogger(): Logger {
+  // Hive's Logger reads LOG_LEVEL itself, at every logger and child logger it makes, and throws on
+  // ours that are not its own ("silent"): our configuration has read it already, and is the one to follow.
+  if (process.env.LOG_LEVEL !== undefined && !HIVE_LEVELS.has(process.env.LOG_LEVEL)) delete process.env.LOG_LEVEL;
   return new Logger({
     level: () => {
       const level = logLevel();
