@@ -2,8 +2,11 @@ import { Logger, type LogLevel as HiveLevel, type LogWriter } from "@graphql-hiv
 import { CLIENT_ERROR_CODES, ENGINE_CLIENT_CODES } from "../shared/error-codes";
 import { logger, logLevel, logs } from "../shared/logger";
 
-/** Keys that carry a client's query or its variables (and the query again, in a GraphQL error's `source`): never logged. */
-const STRIPPED = new Set(["query", "variables", "document", "body", "source", "params"]);
+/**
+ * Keys that carry a client's query or its variables (the query again in a GraphQL error's `source`),
+ * a result's data (which can hold an API key just issued) or headers (keys, signed principals): never logged.
+ */
+const STRIPPED = new Set(["query", "variables", "document", "body", "source", "params", "data", "headers", "authorization"]);
 
 const MAX_DEPTH = 5;
 const MAX_ITEMS = 20;

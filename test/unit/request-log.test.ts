@@ -37,6 +37,8 @@ describe("the runtime's attributes, as logged", () => {
         params: { query: "{ secret }", variables: { password: "x" } },
         error: { message: "Unknown or revoked API key", stack: "Error: at x", source: { body: "{ secret }" }, extensions: { code: "UNAUTHENTICATED" } },
         nested: { query: "{ secret }", document: { kind: "Document" }, kept: 1 },
+        result: { data: { createMarketplace: { apiKey: "og_secret" } } },
+        request: { headers: { authorization: "Bearer og_secret" } },
       },
       found,
       0,
@@ -45,6 +47,8 @@ describe("the runtime's attributes, as logged", () => {
     expect(clean).toEqual({
       error: { message: "Unknown or revoked API key", extensions: { code: "UNAUTHENTICATED" } },
       nested: { kept: 1 },
+      result: {},
+      request: {},
     });
     expect(found.code).toBe("UNAUTHENTICATED");
     expect(JSON.stringify(clean)).not.toContain("secret");
