@@ -20,7 +20,7 @@ import { CloseCode, LiveSessions, tooManySubscriptions, type Lease } from "./liv
 import { operationRegistry, type Metrics } from "./metrics";
 import { clientAddress } from "./rate-limit";
 import type { PagesHandler } from "./pages";
-import { beginRequest, finishRequest, principalKind, requestIdOf, SessionRecord } from "./request-log";
+import { beginRequest, finishRequest, noteRefusal, principalKind, requestIdOf, SessionRecord } from "./request-log";
 
 export interface GatewayServerOptions {
   gateway: Gateway;
@@ -79,8 +79,11 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
   res.end(JSON.stringify(body));
 };
 
-const refuse = (res: ServerResponse, status: number, message: string) =>
+/** A request refused before the runtime sees it: its code goes into the request's line and the series too. */
+const refuse = (req: IncomingMessage, res: ServerResponse, status: number, message: string) => {
+  noteRefusal(req, "BAD_USER_INPUT");
   json(res, status, { errors: [{ message, extensions: { code: "BAD_USER_INPUT" } }] });
+};
 
 class BodyTooLarge extends Error {}
 
@@ -176,7 +179,7 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
         if (applyCors(req, res, corsOrigins)) return "graphql";
         if (req.method === "POST") {
           if (SIMPLE_CONTENT_TYPE.test(req.headers["content-type"] ?? "")) {
-            refuse(res, 415, "POST /graphql takes application/json (or application/graphql-response+json)");
+            refuse(req, res, 415, "POST /graphql takes application/json (or application/graphql-response+json)");
             return "graphql";
           }
           try {
@@ -186,14 +189,14 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
             if (!(error instanceof BodyTooLarge)) throw error;
             // Stop reading what is left: the client gets the answer, and the connection closes (not to be reused).
             res.setHeader("connection", "close");
-            refuse(res, 413, `Request body too large (the limit is ${options.maxBodyBytes} bytes)`);
+            refuse(req, res, 413, `Request body too large (the limit is ${options.maxBodyBytes} bytes)`);
             res.once("finish", () => req.destroy());
             return "graphql";
           }
           // GraphQL over HTTP: a JSON body that is empty or does not parse is a 400, whatever the client accepts (the runtime would answer 200 to `Accept: application/json`).
           const body = (req as IncomingMessage & { body: Buffer }).body;
           if (JSON_CONTENT_TYPE.test(req.headers["content-type"] ?? "") && !isJson(body)) {
-            refuse(res, 400, body.length === 0 ? "The request body is empty" : "The request body is not valid JSON");
+            refuse(req, res, 400, body.length === 0 ? "The request body is empty" : "The request body is not valid JSON");
             return "graphql";
           }
         }
@@ -213,21 +216,21 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
   const server = createServer((req, res) => {
     const stop = metrics.duration.startTimer();
     const record = beginRequest(req, res);
-    // Its line once the response is over, sent or cut: a stream's (SSE) is written when it ends.
-    let route = "other";
-    res.once("close", () => finishRequest(record, req, res, route));
+    // Its line once the response is over (sent or cut; a stream's, SSE, when it ends) and its route known.
+    const closed = new Promise<number>((resolve) => res.once("close", () => resolve(performance.now())));
     handle(req, res)
-      .then((served) => {
-        route = served;
+      .then((route) => {
         stop({ route });
         metrics.requests.inc({ route, status: String(res.statusCode) });
+        return route;
       })
       .catch((error: unknown) => {
-        route = "graphql";
         logger.error("gateway request failed", { requestId: record.requestId, error: String(error) });
         if (!res.headersSent) json(res, 500, { errors: [{ message: "Internal server error" }] });
         else res.end();
-      });
+        return "other";
+      })
+      .then(async (route) => finishRequest(record, req, res, route, await closed));
   });
 
   // Bound before the WebSocket server is attached: a port in use rejects here, and nothing is left listening to it.

@@ -73,6 +73,11 @@ export function beginRequest(req: IncomingMessage, res: ServerResponse): Request
   return record;
 }
 
+/** A request the HTTP server answers itself with an error (a body too large, not JSON): its code, as the runtime's results' are noted. */
+export function noteRefusal(req: IncomingMessage, code: string): void {
+  records.get(req)?.errors.note({ errors: [{ extensions: { code } }] });
+}
+
 /** Routes that probes and scrapers call every few seconds: logged at debug, not to drown the rest. */
 const QUIET_ROUTES = new Set(["health", "ready", "metrics"]);
 
@@ -80,8 +85,8 @@ const QUIET_ROUTES = new Set(["health", "ready", "metrics"]);
  * Ends a request once its response is over (finished, or cut: `aborted`): one
  * log line, and the per-operation series of a GraphQL request.
  */
-export function finishRequest(record: RequestRecord, req: IncomingMessage, res: ServerResponse, route: string): void {
-  const seconds = (performance.now() - record.started) / 1000;
+export function finishRequest(record: RequestRecord, req: IncomingMessage, res: ServerResponse, route: string, ended = performance.now()): void {
+  const seconds = (ended - record.started) / 1000;
   const [first] = record.operations;
   const fields: Record<string, unknown> = {
     requestId: record.requestId,

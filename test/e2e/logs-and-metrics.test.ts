@@ -65,7 +65,9 @@ describe("logs and metrics of the running service", () => {
     s = await startService("debug");
   }, 90_000);
   afterAll(() => s.p.stop("SIGKILL"));
-  const requestLine = (requestId: string) => until(() => s.lines().find((l) => l.message === "http request" && l.requestId === requestId), Boolean, 10_000, `the line of ${requestId}`);
+  /** The first stdout line `pick` finds, waited for. */
+  const lineWhere = async (pick: (line: Record<string, any>) => boolean, what: string) => (await until(() => s.lines().find(pick), Boolean, 10_000, what))!;
+  const requestLine = (requestId: string) => lineWhere((l) => l.message === "http request" && l.requestId === requestId, `the line of ${requestId}`);
 
   it("writes only JSON lines on stdout; the human lines (where it listens) go to stderr", () => {
     expect(s.stdout()).not.toContain("listening on");
@@ -117,6 +119,12 @@ describe("logs and metrics of the running service", () => {
     expect(s.lines().filter((l) => l.level === "error")).toEqual([]);
   });
 
+  it("logs a request the HTTP server refuses before the runtime, with its code", async () => {
+    const response = await fetch(s.url, { method: "POST", headers: { "content-type": "text/plain", "x-request-id": "req-logs-415" }, body: "{}" });
+    expect(response.status).toBe(415);
+    expect(await requestLine("req-logs-415")).toMatchObject({ status: 415, errorCodes: ["BAD_USER_INPUT"], route: "graphql" });
+  });
+
   it("logs a WebSocket session when it closes, and an SSE stream when it ends, with their subscriptions and events", async () => {
     const admin = new GraphQLClient(s.url).as(ADMIN_API_KEY);
     const w = await buildWorld(admin, 1);
@@ -139,14 +147,12 @@ describe("logs and metrics of the running service", () => {
     await ws.close();
     sse.abort();
 
-    const session = await until(() => s.lines().find((l) => l.message === "websocket session" && l.principalKind === "MARKETPLACE"), Boolean, 10_000, "the session line");
+    const session = await lineWhere((l) => l.message === "websocket session" && l.principalKind === "MARKETPLACE", "the session line");
     expect(session).toMatchObject({ closeCode: 1000, subscriptions: 1, operations: 1 });
     expect(session.durationMs).toBeGreaterThan(0);
     expect(session.requestId).toEqual(expect.any(String));
-    const stream = await until(
-      () => s.lines().find((l) => l.message === "http request" && l.operationType === "subscription" && l.principalKind === "MARKETPLACE"),
-      Boolean,
-      10_000,
+    const stream = await lineWhere(
+      (l) => l.message === "http request" && l.operationType === "subscription" && l.principalKind === "MARKETPLACE",
       "the SSE stream's line",
     );
     expect(stream).toMatchObject({ status: 200, operationName: "FeedSubscription" });
