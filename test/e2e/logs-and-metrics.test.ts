@@ -144,11 +144,13 @@ describe("logs and metrics of the running service", () => {
     await w.submit(m, 100);
     await until(() => ws.of("1").filter((x) => x.type === "next").length, (n) => n >= 1, 10_000, "the WebSocket event");
     await until(() => sse.events.filter((e) => e.event === "next").length, (n) => n >= 1, 10_000, "the SSE event");
+    ws.subscribe("2", "subscription { nope }");
+    await until(() => ws.of("2").length, (n) => n >= 1, 10_000, "the refused subscription's answer");
     await ws.close();
     sse.abort();
 
     const session = await lineWhere((l) => l.message === "websocket session" && l.principalKind === "MARKETPLACE", "the session line");
-    expect(session).toMatchObject({ closeCode: 1000, subscriptions: 1, operations: 1 });
+    expect(session).toMatchObject({ closeCode: 1000, subscriptions: 2, operations: 2, errorCodes: ["BAD_USER_INPUT"] });
     expect(session.durationMs).toBeGreaterThan(0);
     expect(session.requestId).toEqual(expect.any(String));
     const stream = await lineWhere(
