@@ -12,8 +12,8 @@ async function main(): Promise<void> {
   const { startOffergate } = await import("./app.js");
   const app = await startOffergate(config);
   onShutdown(() => app.close());
-  process.stdout.write(`offergate listening on ${app.url}\n`);
-  if (!config.adminApiKey) process.stdout.write(`generated ADMIN_API_KEY=${app.adminApiKey}\n`);
+  process.stderr.write(`offergate listening on ${app.url}\n`);
+  if (!config.adminApiKey) process.stderr.write(`generated ADMIN_API_KEY=${app.adminApiKey}\n`);
 }
 
 main().catch((error: unknown) => failStart("service", error));

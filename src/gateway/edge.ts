@@ -14,7 +14,7 @@ export function edgeOptions(
   config: Config,
 ): Pick<
   GatewayOptions,
-  "queryLimits" | "maxBatch" | "fieldSuggestions" | "trustProxy" | "entityCacheSize" | "introspection" | "logLevel" | "subscriptions"
+  "queryLimits" | "maxBatch" | "fieldSuggestions" | "trustProxy" | "entityCacheSize" | "introspection" | "subscriptions"
 > & {
   rateLimiter: RateLimiter;
   /** Shared by the gateway (SSE) and its server (WebSockets): pass it to both. */
@@ -23,7 +23,6 @@ export function edgeOptions(
   const { limits } = config;
   return {
     introspection: config.introspection,
-    logLevel: config.logLevel,
     subscriptions: { maxBuffered: limits.subscriptionBuffer, stallMs: limits.subscriptionStallMs },
     queryLimits: { maxDepth: limits.maxDepth, maxAliases: limits.maxAliases, maxTokens: limits.maxTokens, maxCost: limits.maxCost },
     maxBatch: limits.maxBatch,

@@ -13,6 +13,8 @@ import type { LiveSessions } from "./live-sessions";
 import { useFieldSuggestions, useQueryLimits, type QueryLimits } from "./limits";
 import { maskGatewayError } from "./mask-errors";
 import { clientAddress, rateLimited, type RateLimiter } from "./rate-limit";
+import { useRequestLog } from "./request-log";
+import { runtimeLogger } from "./runtime-log";
 import { DEFAULT_SUBSCRIPTION_LIMITS, useSubscriptions, type SubscriptionLimits } from "./subscriptions";
 
 export interface GatewayOptions {
@@ -21,7 +23,6 @@ export interface GatewayOptions {
   authenticate: Authenticator;
   internalSecret: string;
   introspection: boolean;
-  logLevel: string;
   /** Per-subscription buffering and slow-client cut-off (defaults: 100 results, 30 s). */
   subscriptions?: SubscriptionLimits;
   /** Depth, aliases, tokens and cost (QUERY_TOO_COMPLEX); none when omitted. */
@@ -114,7 +115,8 @@ export function createGateway(options: GatewayOptions) {
     // Requests in flight when the supergraph is replaced finish on the one they started with.
     ...(typeof options.supergraphSdl === "function" ? { gracefulSchemaReload: { drainTimeout: 60_000 } } : {}),
     ...(options.queryPlanner === "javascript" ? {} : { unifiedGraphHandler }),
-    logging: options.logLevel === "debug" ? "debug" : "error",
+    // Its own lines go out as ours: JSON on stdout at LOG_LEVEL, without query texts or variables.
+    logging: runtimeLogger(),
     graphqlEndpoint: "/graphql",
     landingPage: false,
     // CORS is the HTTP server's, by allow-list (./http-server.ts): the runtime would let any origin in, with credentials.
@@ -145,6 +147,8 @@ export function createGateway(options: GatewayOptions) {
       ...(options.inProcess ? [useInProcessSubgraphs(options.inProcess, internalSecret)] : []),
       // After the in-process executors: it wraps whichever executor reaches the subgraph.
       ...(options.entityCacheSize ? [useEntityCache(options.entityCacheSize)] : []),
+      // Last: it reads the results as they leave and times the subgraph executor the others settled on.
+      useRequestLog(),
     ],
   });
 }

@@ -17,9 +17,10 @@ import { logger } from "../shared/logger";
 import { bearerKey, type Authenticator } from "./authenticate";
 import type { Gateway } from "./gateway";
 import { CloseCode, LiveSessions, tooManySubscriptions, type Lease } from "./live-sessions";
-import type { Metrics } from "./metrics";
+import { operationRegistry, type Metrics } from "./metrics";
 import { clientAddress } from "./rate-limit";
 import type { PagesHandler } from "./pages";
+import { beginRequest, finishRequest, noteRefusal, principalKind, requestIdOf, SessionRecord } from "./request-log";
 
 export interface GatewayServerOptions {
   gateway: Gateway;
@@ -78,8 +79,11 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
   res.end(JSON.stringify(body));
 };
 
-const refuse = (res: ServerResponse, status: number, message: string) =>
+/** A request refused before the runtime sees it: its code goes into the request's line and the series too. */
+const refuse = (req: IncomingMessage, res: ServerResponse, status: number, message: string) => {
+  noteRefusal(req, "BAD_USER_INPUT");
   json(res, status, { errors: [{ message, extensions: { code: "BAD_USER_INPUT" } }] });
+};
 
 class BodyTooLarge extends Error {}
 
@@ -169,13 +173,13 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
       }
       case "/metrics":
         res.writeHead(200, { "content-type": metrics.registry.contentType });
-        res.end(await Registry.merge([metrics.registry, dbRegistry, feedRegistry, entityCacheRegistry]).metrics());
+        res.end(await Registry.merge([metrics.registry, operationRegistry, dbRegistry, feedRegistry, entityCacheRegistry]).metrics());
         return "metrics";
       case "/graphql": {
         if (applyCors(req, res, corsOrigins)) return "graphql";
         if (req.method === "POST") {
           if (SIMPLE_CONTENT_TYPE.test(req.headers["content-type"] ?? "")) {
-            refuse(res, 415, "POST /graphql takes application/json (or application/graphql-response+json)");
+            refuse(req, res, 415, "POST /graphql takes application/json (or application/graphql-response+json)");
             return "graphql";
           }
           try {
@@ -185,14 +189,14 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
             if (!(error instanceof BodyTooLarge)) throw error;
             // Stop reading what is left: the client gets the answer, and the connection closes (not to be reused).
             res.setHeader("connection", "close");
-            refuse(res, 413, `Request body too large (the limit is ${options.maxBodyBytes} bytes)`);
+            refuse(req, res, 413, `Request body too large (the limit is ${options.maxBodyBytes} bytes)`);
             res.once("finish", () => req.destroy());
             return "graphql";
           }
           // GraphQL over HTTP: a JSON body that is empty or does not parse is a 400, whatever the client accepts (the runtime would answer 200 to `Accept: application/json`).
           const body = (req as IncomingMessage & { body: Buffer }).body;
           if (JSON_CONTENT_TYPE.test(req.headers["content-type"] ?? "") && !isJson(body)) {
-            refuse(res, 400, body.length === 0 ? "The request body is empty" : "The request body is not valid JSON");
+            refuse(req, res, 400, body.length === 0 ? "The request body is empty" : "The request body is not valid JSON");
             return "graphql";
           }
         }
@@ -211,16 +215,22 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
 
   const server = createServer((req, res) => {
     const stop = metrics.duration.startTimer();
+    const record = beginRequest(req, res);
+    // Its line once the response is over (sent or cut; a stream's, SSE, when it ends) and its route known.
+    const closed = new Promise<number>((resolve) => res.once("close", () => resolve(performance.now())));
     handle(req, res)
       .then((route) => {
         stop({ route });
         metrics.requests.inc({ route, status: String(res.statusCode) });
+        return route;
       })
       .catch((error: unknown) => {
-        logger.error("gateway request failed", { error: String(error) });
+        logger.error("gateway request failed", { requestId: record.requestId, error: String(error) });
         if (!res.headersSent) json(res, 500, { errors: [{ message: "Internal server error" }] });
         else res.end();
-      });
+        return "other";
+      })
+      .then(async (route) => finishRequest(record, req, res, route, await closed));
   });
 
   // Bound before the WebSocket server is attached: a port in use rejects here, and nothing is left listening to it.
@@ -238,6 +248,7 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
 
   // A WebSocket message is held to the same size as an HTTP body (ws would take 100 MiB).
   const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: options.maxBodyBytes });
+  const sessionRecords = new WeakMap<WebSocket, SessionRecord>();
   const graphqlWs = getGraphQLWSOptions<Record<string, unknown>, { request: IncomingMessage }>(gateway, (ctx) => {
     metrics.wsConnections.inc();
     const headers = new Headers();
@@ -251,6 +262,7 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
     gatewaySubscriptionsEnded.inc({ reason: "SLOW_CONSUMER" }),
   );
   type Extra = { socket: WebSocket; request: IncomingMessage; keyId?: string };
+  const sessionOf = (socket: WebSocket) => sessionRecords.get(socket);
   const wsServer = useServer<Record<string, unknown>, Extra>(
     {
       ...graphqlWs,
@@ -263,6 +275,8 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
           const key = bearerKey(typeof header === "string" ? header : undefined);
           if (key === undefined) return true;
           const principal = await options.authenticate(key);
+          const session = sessionOf(ctx.extra.socket);
+          if (session) session.principalKind = principalKind(principal);
           ctx.extra.keyId = principal.id ?? principal.kind;
           sessions.setSocketKey(ctx.extra.socket, ctx.extra.keyId);
           return true;
@@ -277,6 +291,11 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
       // a subscription over the caps (per socket, per key) is refused with RATE_LIMITED, and the socket goes on.
       onSubscribe: async (ctx, id, payload) => {
         let lease: Lease | undefined;
+        const session = sessionOf(ctx.extra.socket);
+        if (session) {
+          session.operations++;
+          if (isSubscription(payload)) session.subscriptions++;
+        }
         if (isSubscription(payload)) {
           const { maxSubscriptionsPerSocket, maxSubscriptionsPerKey } = sessions.limits;
           // graphql-ws lists this one already.
@@ -299,6 +318,13 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
       // Once the gateway has taken the client's subscription through all its rules, identical live
       // subscriptions of one principal share the results it makes, written to each client's
       // socket directly (./shared-subscriptions.ts).
+      // What graphql-ws sends itself (not the shared results, written to the sockets directly): errors into the session's codes.
+      onNext: (ctx, _id, _payload, _args, result) => {
+        sessionOf(ctx.extra.socket)?.errors.note(result);
+      },
+      onError: (ctx, _id, _payload, errors) => {
+        sessionOf(ctx.extra.socket)?.errors.note({ errors });
+      },
       subscribe: async (args) => {
         const lease = (args.contextValue as { lease?: Lease }).lease;
         try {
@@ -344,8 +370,13 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
     return shared.join(key, direct, context.wire);
   }
   logClientSocketErrors(wss);
-  // Sockets per client address, and the keep-alive.
+  // Sockets per client address, and the keep-alive; one log line per socket, when it closes.
   wss.on("connection", (socket, request) => {
+    const session = new SessionRecord(requestIdOf(request.headers["x-request-id"]));
+    // The operations' requests are built from these headers: the runtime tags them with this id.
+    request.headers["x-request-id"] = session.requestId;
+    sessionRecords.set(socket, session);
+    socket.once("close", (code, reason) => session.close(code, reason.toString()));
     const from = clientAddress(request.socket.remoteAddress, request.headers["x-forwarded-for"] as string | undefined, options.trustProxy ?? false);
     if (!sessions.openSocket(socket, from)) {
       socket.close(CloseCode.TryAgainLater, `Too many connections from this address (at most ${sessions.limits.maxSocketsPerAddress})`);

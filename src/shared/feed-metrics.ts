@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /**
  * The feed's live side, for `/metrics`: the exchange's subscribers and the
@@ -48,5 +48,13 @@ export const gatewaySubscriptionsEnded = new Counter({
 export const gatewaySubscriptionsDirect = new Counter({
   name: "offergate_gateway_subscriptions_direct_total",
   help: "Shared live subscriptions that took their results directly from the subgraph answering them alone (in this process or over a WebSocket of their own)",
+  registers: [feedRegistry],
+});
+
+export const feedDeliveryLag = new Histogram({
+  name: "offergate_feed_delivery_lag_seconds",
+  help: "From an event's occurredAt to its hand-over to an offerFeed subscriber of this process, by how it came (live: from the hub's queue; catch_up: read from the log by a subscriber behind)",
+  labelNames: ["path"] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 3600],
   registers: [feedRegistry],
 });

@@ -24,7 +24,7 @@ export function runStandalone(
     if (listenPort) await assertPortFree(listenPort, config.host);
     const running = await start(config);
     onShutdown(() => running.close());
-    process.stdout.write(`offergate ${part} listening on ${running.url}\n`);
+    process.stderr.write(`offergate ${part} listening on ${running.url}\n`);
   };
   main().catch((error: unknown) => failStart(part, error));
 }

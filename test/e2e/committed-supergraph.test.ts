@@ -38,7 +38,6 @@ beforeAll(async () => {
         authenticate: createAuthenticator(httpKeyLookup(() => og.app.subgraphs.accounts!.url, secret)),
         internalSecret: secret,
         introspection: true,
-        logLevel: "error",
       }),
       metrics: createMetrics(),
       ready: async () => true,

@@ -105,7 +105,7 @@ describe("subgraph HTTP server", () => {
   it("logs a client's refused WebSocket frame once, at warn with ws's code, not as an internal error", async () => {
     const { default: WebSocket } = await import("ws");
     const consoleError = jest.spyOn(console, "error").mockImplementation(() => undefined);
-    const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const stdout = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
     setLogLevel("warn");
     try {
       const socket = new WebSocket(subgraph.url.replace(/^http/, "ws"), "graphql-transport-ws");
@@ -114,14 +114,14 @@ describe("subgraph HTTP server", () => {
       // A text frame that is not UTF-8: ws refuses it and closes with 1007 (graphql-ws alone would log a stack and close with 1011).
       socket.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
       expect(await closed).toBe(1007);
-      const warnings = stderr.mock.calls.map(([line]) => String(line)).filter((line) => line.includes("WebSocket client's frame refused"));
+      const warnings = stdout.mock.calls.map(([line]) => String(line)).filter((line) => line.includes("WebSocket client's frame refused"));
       expect(warnings).toHaveLength(1);
       expect(JSON.parse(warnings[0]!)).toMatchObject({ level: "warn", code: "WS_ERR_INVALID_UTF8" });
       expect(warnings[0]).not.toMatch(/\bat .*\(/);
       expect(consoleError).not.toHaveBeenCalled();
     } finally {
       setLogLevel("silent");
-      stderr.mockRestore();
+      stdout.mockRestore();
       consoleError.mockRestore();
     }
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { EventBus } from "../../shared/bus";
 import { groupBy } from "../../shared/group-by";
-import { feedHandovers, feedLogReads, feedQueueOverflows, feedSubscribers } from "../../shared/feed-metrics";
+import { feedDeliveryLag, feedHandovers, feedLogReads, feedQueueOverflows, feedSubscribers } from "../../shared/feed-metrics";
 import { logger } from "../../shared/logger";
 import type { FeedEventRecord } from "./feed.model";
 
@@ -363,6 +363,8 @@ export class FeedHub {
         const taken = subscriber.live ? subscriber.queue.shift() : caughtUp.shift();
         if (taken) {
           subscriber.cursor = taken.seq;
+          const at = new Date(taken.occurredAt).getTime();
+          if (Number.isFinite(at)) feedDeliveryLag.observe({ path: subscriber.live ? "live" : "catch_up" }, Math.max(0, Date.now() - at) / 1000);
           return { value: taken, done: false };
         }
         if (subscriber.live) {
