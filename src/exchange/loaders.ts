@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
 import { byIdLoader } from "../shared/loaders";
 import type { Affiliation } from "./affiliation/affiliation.repository";
-import type { ExchangeServices } from "./context";
+import type { ExchangeServices } from "./services";
 import type { MarketplaceSettings } from "./marketplace/settings.repository";
 import { toOfferView, type OfferView } from "./offer/offer.view";
 import type { Route } from "./route/route.repository";

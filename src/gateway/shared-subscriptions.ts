@@ -4,7 +4,7 @@ import { LRUCache } from "lru-cache";
 import WebSocket from "ws";
 import type { Principal } from "../shared/principal";
 import { cursorOf, interruptedResult } from "./interruptions";
-import type { Upstream, UpstreamHandle, UpstreamSink } from "./subscriptions";
+import type { Upstream, UpstreamHandle, UpstreamSink } from "./upstream";
 
 interface Stream {
   sinks: Set<UpstreamSink>;

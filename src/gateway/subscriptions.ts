@@ -8,6 +8,10 @@ import { cursorOf, interruptedResult, UPSTREAM_CLOSED, type Interruption } from 
 import type { Principal } from "../shared/principal";
 import { liveSubscriptionKey, SharedUpstreams } from "./shared-subscriptions";
 import { tooManySubscriptions, type Lease, type LiveSessions } from "./live-sessions";
+import type { Upstream, UpstreamHandle, UpstreamSink } from "./upstream";
+
+// Its users take the upstream types from here, with the functions that make and consume upstreams.
+export type { Upstream, UpstreamHandle, UpstreamSink } from "./upstream";
 
 export interface SubscriptionLimits {
   /** Results one subscription may hold at the gateway before it stops reading from its subgraph. */
@@ -23,25 +27,6 @@ const toGraphQLError = (e: GraphQLFormattedError | Error): GraphQLError =>
     path: "path" in e ? e.path : undefined,
     extensions: "extensions" in e ? (e.extensions as Record<string, unknown>) : undefined,
   });
-
-/** What a subscription's results come from: its subgraph, over a WebSocket or in this process. */
-export interface UpstreamSink {
-  next(result: ExecutionResult): void;
-  /** The subgraph refused the operation (or failed it) with these errors: they end the subscription. */
-  fail(errors: readonly GraphQLError[]): void;
-  /** The connection to the subgraph was lost: the client is told to resume with its cursor. */
-  lost(): void;
-  complete(): void;
-}
-
-export interface UpstreamHandle {
-  /** Stops taking results from the subgraph, if it can; true when it did. */
-  pause(): boolean;
-  resume(): void;
-  dispose(): void;
-}
-
-export type Upstream = (sink: UpstreamSink) => UpstreamHandle;
 
 /**
  * A subgraph subscription over a WebSocket of its own, so that TCP carries

@@ -1,5 +1,6 @@
 import { GraphQLObjectType, parse, subscribe, type ExecutionResult } from "graphql";
-import { createExchangeContext, type ExchangeServices } from "../../src/exchange/context";
+import { createExchangeContext } from "../../src/exchange/context";
+import type { ExchangeServices } from "../../src/exchange/services";
 import { encodeFeedCursor } from "../../src/exchange/feed/feed.cursor";
 import type { FeedEventRecord } from "../../src/exchange/feed/feed.model";
 import { feedResolvers } from "../../src/exchange/feed/feed.resolver";

@@ -1,50 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { buildASTSchema, isInputObjectType, isInterfaceType, isObjectType, parse, validate, type GraphQLSchema } from "graphql";
-import ts from "typescript";
 import { readSupergraph, withSubgraphUrls } from "../../src/gateway/supergraph";
 
 const ROOT = resolve(__dirname, "..", "..");
-const SUBGRAPH_CODE = ["src/accounts", "src/catalog", "src/exchange"];
-
-/** Every module of this project that `entry` reaches through its imports (relative ones; packages are not followed). */
-function importGraph(entry: string): Map<string, string> {
-  const reached = new Map<string, string>(); // module -> the module that imported it
-  const queue = [entry];
-  while (queue.length) {
-    const file = queue.shift()!;
-    for (const { fileName } of ts.preProcessFile(readFileSync(file, "utf8"), true, true).importedFiles) {
-      if (!fileName.startsWith(".")) continue;
-      // `import("./x.js")` (loaded lazily) names the compiled file of ./x.ts.
-      const base = resolve(dirname(file), fileName.replace(/\.js$/, ""));
-      const target = [`${base}.ts`, join(base, "index.ts"), base].find((f) => existsSync(f) && f.endsWith(".ts"));
-      if (!target) throw new Error(`${relative(ROOT, file)}: cannot resolve ${fileName}`);
-      if (reached.has(target) || target === entry) continue;
-      reached.set(target, file);
-      queue.push(target);
-    }
-  }
-  return reached;
-}
-
-describe("the standalone gateway", () => {
-  it("imports no subgraph code, directly or through other modules", () => {
-    const graph = importGraph(join(ROOT, "src/gateway/server.ts"));
-    // The walk itself works: it reaches the gateway's own modules and the shared ones.
-    expect([...graph.keys()].map((f) => relative(ROOT, f))).toEqual(
-      expect.arrayContaining(["src/gateway/gateway.ts", "src/gateway/supergraph.ts", "src/shared/config.ts"]),
-    );
-    const offending = [...graph]
-      .filter(([file]) => SUBGRAPH_CODE.some((dir) => relative(ROOT, file).startsWith(`${dir}/`)))
-      .map(([file, by]) => `${relative(ROOT, by)} -> ${relative(ROOT, file)}`);
-    expect(offending).toEqual([]);
-  });
-
-  it("the walk does find subgraph code where it is imported (the embedded mode)", () => {
-    const graph = importGraph(join(ROOT, "src/app.ts"));
-    expect([...graph.keys()].some((f) => relative(ROOT, f).startsWith("src/exchange/"))).toBe(true);
-  });
-});
 
 /** `Type` and `Type.field` of a schema, without federation's own. */
 function coordinates(schema: GraphQLSchema): string[] {
