@@ -8,7 +8,7 @@
  */
 import { randomBytes, randomInt } from "node:crypto";
 import mongoose, { Types } from "mongoose";
-import { commandsDuring, gql, pool } from "./lib/client";
+import { commandsBetween, commandsDuring, dbCommands, dbWriteStatements, gql, pool } from "./lib/client";
 import { startDatabase, type Database } from "./lib/db";
 import { rssBytes, runScript } from "./lib/proc";
 import { columns, fixed, provenance, publish, table, type Report } from "./lib/report";
@@ -168,6 +168,14 @@ interface ImportResult {
   rssAfter: number;
   status: string;
   succeeded: number;
+  /** Batches of (up to) 1,000 lines the import ran in. */
+  batches: number;
+  /** Per batch: database commands, write statements, and write statements to the offers collection. */
+  commandsPerBatch: number;
+  writesPerBatch: number;
+  offerWritesPerBatch: number;
+  /** Write statements per batch, by collection. */
+  writesBy: Record<string, number>;
 }
 
 async function csvImport(db: Database, lines: number): Promise<ImportResult> {
@@ -176,6 +184,8 @@ async function csvImport(db: Database, lines: number): Promise<ImportResult> {
     const w = { ...(await seed(og.url, 0)), products: await seedProductsDirectly(db.uri.replace(/\/[^/]*$/, `/bulk_import_${lines}`), lines) };
     const csv = `gtin,price,currency,quantity\n${w.products.map((p, i) => `${p.gtin},${100 + i},BRL,${1 + (i % 9)}`).join("\n")}\n`;
     const pid = og.pids.gateway;
+    const metrics = og.url.replace(/\/graphql$/, "/metrics");
+    const [commandsBefore, writesBefore] = await Promise.all([dbCommands(metrics), dbWriteStatements(metrics)]);
     const rssBefore = rssBytes(pid);
     let rssPeak = rssBefore;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssBytes(pid))), 100);
@@ -197,7 +207,27 @@ async function csvImport(db: Database, lines: number): Promise<ImportResult> {
     }
     const totalSeconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
-    const result = { lines, uploadSeconds, totalSeconds, rssBefore, rssPeak, rssAfter: rssBytes(pid), status: imp.status, succeeded: imp.succeeded };
+    const rssAfter = rssBytes(pid);
+    const commands = commandsBetween(commandsBefore, await dbCommands(metrics));
+    const writes = commandsBetween(writesBefore, await dbWriteStatements(metrics));
+    // The statements of the progress polls above are counted too: a handful (reads) per batch.
+    const batches = Math.ceil(lines / 1000);
+    const per = (n: number) => Math.round((n / batches) * 10) / 10;
+    const result: ImportResult = {
+      lines,
+      uploadSeconds,
+      totalSeconds,
+      rssBefore,
+      rssPeak,
+      rssAfter,
+      status: imp.status,
+      succeeded: imp.succeeded,
+      batches,
+      commandsPerBatch: per(commands.total),
+      writesPerBatch: per(writes.total),
+      offerWritesPerBatch: per(writes.by.offers ?? 0),
+      writesBy: Object.fromEntries(Object.entries(writes.by).map(([k, v]) => [k, per(v)])),
+    };
     process.stdout.write(`import of ${lines} lines: ${JSON.stringify(result)}\n`);
     return result;
   } finally {
@@ -266,6 +296,17 @@ the catalog's collection beforehand), time from the upload's start to
 
 ${table(importHeaders, importRows)}
 
+Per batch of 1,000 lines (\`offergate_db_commands_total\` and
+\`offergate_db_write_statements_total\` before and after the import, the
+progress polls included): database commands, write statements (an insert
+counts one whatever it carries; the embedded server's cost is per
+statement), and those of them to the offers collection:
+
+${table(
+  ["lines", "batches", "commands", "write statements", "to offers", "write statements by collection"],
+  imports.map((r) => [r.lines, r.batches, fixed(r.commandsPerBatch, 1), fixed(r.writesPerBatch, 1), fixed(r.offerWritesPerBatch, 1), describe(r.writesBy)]),
+)}
+
 ${importGoal}`;
   return { summary, notes };
 }
@@ -275,18 +316,26 @@ if (require.main === module) {
     const db = await startDatabase();
     const items = Number(process.env.BENCH_BULK_ITEMS ?? 1000);
     const lines = (process.env.BENCH_IMPORT_LINES ?? "1000,10000").split(",").map(Number);
+    // Which parts run (all by default): e.g. BENCH_BULK_PARTS=import BENCH_IMPORT_LINES=2000 for the import alone.
+    const parts = new Set((process.env.BENCH_BULK_PARTS ?? "statements,import,speed").split(",").map((p) => p.trim()));
     // The quick parts first; the report is written after each part, so a long run shows what it has.
     const speedRows: SpeedRow[] = [];
     const statementRows: StatementRow[] = [];
     const imports: ImportResult[] = [];
-    const report = () => publish("bulk", bulkReport(speedRows, statementRows, imports, "npm run bench:bulk"));
-    statementRows.push(...(await statements(db)));
-    report();
-    for (const n of lines) {
-      imports.push(await csvImport(db, n));
+    const report = () => publish(process.env.BENCH_SECTION ?? "bulk", bulkReport(speedRows, statementRows, imports, "npm run bench:bulk"));
+    if (parts.has("statements")) {
+      statementRows.push(...(await statements(db)));
       report();
     }
-    speedRows.push(...(await speed(db, items)));
-    report();
+    if (parts.has("import")) {
+      for (const n of lines) {
+        imports.push(await csvImport(db, n));
+        report();
+      }
+    }
+    if (parts.has("speed")) {
+      speedRows.push(...(await speed(db, items)));
+      report();
+    }
   });
 }

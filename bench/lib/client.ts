@@ -65,6 +65,14 @@ export async function commandsDuring(metricsUrl: string, run: () => Promise<unkn
   return commandsBetween(before, await dbCommands(metricsUrl));
 }
 
+/** The counters of `offergate_db_write_statements_total`, by collection. */
+export async function dbWriteStatements(metricsUrl: string): Promise<Map<string, number>> {
+  const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
+  const counts = new Map<string, number>();
+  for (const m of text.matchAll(/^offergate_db_write_statements_total\{collection="([^"]*)"\} (\d+)/gm)) counts.set(m[1]!, Number(m[2]));
+  return counts;
+}
+
 /** The database commands counted between two readings of `dbCommands`, in all and by collection and command. */
 export function commandsBetween(before: Map<string, number>, after: Map<string, number>): { total: number; by: Record<string, number> } {
   const by: Record<string, number> = {};

@@ -101,8 +101,8 @@ export async function createExchangeSubgraph(
   const forwarding = new ForwardingService(offers, routes, settings, stock, reconciler, directory, deps.maxForwardDepth);
   const propagation = new OfferPropagation(reconciler, forwarding, feed, { offers, stock, routes, settings });
   const offerService = new OfferService(offers, affiliations, settings, reconciler, forwarding, propagation, directory);
-  const offerBulk = new OfferBulk(offers, affiliations, settings, reconciler, propagation, directory, offerService);
   const stockBulk = new StockBulk(stock, offers, propagation, directory);
+  const offerBulk = new OfferBulk(offers, affiliations, settings, reconciler, propagation, directory, offerService, stock, stockBulk);
   const importOptions = { maxBytes: 50 * 1024 * 1024, maxLines: 200_000, chunkLines: 1000, leaseMs: 30_000, pollMs: 1000, progressMs: 250, ...deps.imports };
   const importRepository = new ImportRepository(models.imports, models.importChunks);
   const runner = new ImportRunner(importRepository, offerBulk, stockBulk, {

@@ -15,6 +15,21 @@ export const dbCommands = new Counter({
   registers: [dbRegistry],
 });
 
+/**
+ * Write statements, by collection: an insert command counts one however many
+ * documents it carries, an update or delete command one per statement in it.
+ * On the embedded server each costs in proportion to the square of the
+ * collection's size, whatever it writes, so this is the figure to keep bounded.
+ */
+export const dbWriteStatements = new Counter({
+  name: "offergate_db_write_statements_total",
+  help: "MongoDB write statements sent (an insert command counts one), by collection",
+  labelNames: ["collection"] as const,
+  registers: [dbRegistry],
+});
+
+const WRITES = new Set(["insert", "update", "delete", "findAndModify"]);
+
 /** The command each collection operation sends (operations that send none we count are absent). */
 const COMMAND_OF: Readonly<Record<string, string>> = {
   find: "find",
@@ -42,6 +57,14 @@ function bulkCommands(operations: unknown, options: unknown): string[] {
   return kinds.filter((kind, i) => i === 0 || kind !== kinds[i - 1]);
 }
 
+/** A bulk write's write statements: one per update or delete, one per insert command the driver sends. */
+function bulkWriteStatements(operations: unknown, options: unknown): number {
+  if (!Array.isArray(operations)) return 0;
+  const kinds = operations.map((op) => COMMAND_OF[Object.keys(op as object)[0] ?? ""] ?? "");
+  const inserts = bulkCommands(operations, options).filter((kind) => kind === "insert").length;
+  return inserts + kinds.filter((kind) => kind === "update" || kind === "delete").length;
+}
+
 /**
  * Counts the commands a connection sends, from its collection operations
  * (mongoose's `operation-start`), each as the command it sends. The driver's
@@ -55,5 +78,12 @@ export function countCommands(connection: Connection): void {
     // The feed log's partitions (`feed_events_p<k>`) count as the one collection they split.
     const collection = op.collectionName.replace(/_p\d+$/, "");
     for (const command of commands) if (command) dbCommands.inc({ collection, command });
+    const statements =
+      op.method === "bulkWrite"
+        ? bulkWriteStatements(op.params[0], op.params[1])
+        : WRITES.has(COMMAND_OF[op.method] ?? "")
+          ? 1
+          : 0;
+    if (statements > 0) dbWriteStatements.inc({ collection }, statements);
   });
 }

@@ -4,8 +4,8 @@ import { httpGet, startTestOffergate, type TestOffergate } from "../helpers/offe
 
 let og: TestOffergate;
 beforeAll(async () => {
-  // No background sweeps while queries are being counted.
-  og = await startTestOffergate({ FEED_SWEEP_INTERVAL_MS: "3600000" });
+  // No background sweeps, nor the import runner's idle look for work, while queries are being counted.
+  og = await startTestOffergate({ FEED_SWEEP_INTERVAL_MS: "3600000", IMPORT_POLL_MS: "3600000" });
 });
 afterAll(async () => {
   await og.close();

@@ -101,6 +101,68 @@ describe("POST /imports/offers", () => {
     expect(await version()).toEqual(before);
   });
 
+  it("leaves new offers with quantities as submitOffer then setStock would: versions, feed events, the seller's other offers", async () => {
+    // Two sellers alike, each with an offer of p0 at a second marketplace and stock 2 of p1 beforehand;
+    // one imports, the other makes the single calls the import's lines stand for.
+    const setUp = async () => {
+      const w = await world();
+      const other = await createMarketplace(og.admin);
+      await og.admin.post({ query: `mutation { affiliateSeller(sellerId: "${w.sellerId}", marketplaceId: "${other.marketplace.id}") { createdAt } }` });
+      const [p0, p1] = w.products as [any, any, any];
+      await og.admin.post({
+        query: `mutation { submitOffer(input: { sellerId: "${w.sellerId}", marketplaceId: "${other.marketplace.id}", productId: "${p0.id}", price: 50, currency: "BRL" }) { id } }`,
+      });
+      await og.admin.post({ query: `mutation { setStock(input: { ownerId: "${w.sellerId}", productId: "${p1.id}", quantity: 2 }) { version } }` });
+      return { ...w, otherId: other.marketplace.id };
+    };
+    const lines = (w: Awaited<ReturnType<typeof setUp>>) => {
+      const [p0, p1, p2] = w.products as [any, any, any];
+      return [
+        { product: p0, price: 100, quantity: 5 }, // stock arrives: this offer and the one at the other marketplace become available
+        { product: p1, price: 200, quantity: 3 }, // stock there already: available at once, then a new quantity
+        { product: p2, price: 300, quantity: null }, // no stock: stays unavailable
+      ];
+    };
+    const outcome = async (w: Awaited<ReturnType<typeof setUp>>) => {
+      const offers = (
+        await og.admin.post({
+          query: `{ offers(filter: { sellerId: "${w.sellerId}" }, first: 100) { edges { node { marketplace { id } product { id } price available quantity unavailableReason version } } } }`,
+        })
+      ).data.offers.edges.map(({ node }: any) => ({ ...node, marketplace: node.marketplace.id === w.marketplaceId ? "imported" : "other", product: w.products.findIndex((p: any) => p.id === node.product.id) }));
+      const events = async (m: string) =>
+        (
+          await og.admin.post({ query: `{ offerEvents(marketplaceId: "${m}", first: 100) { edges { node { type available quantity price unavailableReason offer { product { id } } } } } }` })
+        ).data.offerEvents.edges.map(({ node }: any) => ({ ...node, offer: w.products.findIndex((p: any) => p.id === node.offer.product.id) }));
+      const stock = await Promise.all(w.products.map((p: any) => stockOf(w.sellerId, p.id)));
+      const byKey = (a: any, b: any) => `${a.marketplace}${a.product}`.localeCompare(`${b.marketplace}${b.product}`);
+      return { offers: offers.sort(byKey), imported: await events(w.marketplaceId), other: await events(w.otherId), stock };
+    };
+
+    const imported = await setUp();
+    const csv = ["gtin,price,currency,quantity", ...lines(imported).map((l) => `${l.product.gtin},${l.price},BRL,${l.quantity ?? ""}`)].join("\n");
+    const posted = await postImport(og.origin, imported.seller.apiKey, { marketplaceId: imported.marketplaceId }, csv);
+    expect((await waitForImport(imported.seller.client, posted.body.id)).succeeded).toBe(3);
+
+    const singles = await setUp();
+    for (const l of lines(singles)) {
+      await og.admin.post({
+        query: `mutation { submitOffer(input: { sellerId: "${singles.sellerId}", marketplaceId: "${singles.marketplaceId}", productId: "${l.product.id}", price: ${l.price}, currency: "BRL" }) { id } }`,
+      });
+      if (l.quantity !== null) {
+        await og.admin.post({ query: `mutation { setStock(input: { ownerId: "${singles.sellerId}", productId: "${l.product.id}", quantity: ${l.quantity} }) { version } }` });
+      }
+    }
+
+    const expected = await outcome(singles);
+    expect(expected.stock).toEqual([5, 3, 0]);
+    expect(expected.imported.map((e: any) => [e.type, e.offer, e.quantity])).toEqual([
+      ["ELIGIBLE", 0, 5],
+      ["ELIGIBLE", 1, 2],
+      ["UPDATED", 1, 3],
+    ]);
+    expect(await outcome(imported)).toEqual(expected);
+  });
+
   it("takes productId instead of gtin, and an admin importing for a seller", async () => {
     const w = await world();
     const csv = `productId,price,currency\n${w.products[0]!.id},500,EUR\n${w.products[1]!.id},600,EUR\nprd_nothing,1,EUR\n`;

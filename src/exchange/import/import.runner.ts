@@ -164,7 +164,11 @@ export class ImportRunner {
         price: r.price,
         currency: r.currency,
       }));
-      const submitted = await this.offers.submitMany(imp.principal, inputs);
+      const submitted = await this.offers.submitMany(
+        imp.principal,
+        inputs,
+        ready.map((r) => r.quantity),
+      );
       const stocks: { line: number; item: SetStockItem }[] = [];
       submitted.forEach((outcome, i) => {
         const r = ready[i]!;

@@ -7,13 +7,17 @@ import type { AffiliationRepository } from "../affiliation/affiliation.repositor
 import { byItem, checkBulkRequest, checkEach, itemError, rounds, type BulkError, type BulkOutcome } from "../bulk/bulk";
 import type { EntityDirectory } from "../directory/entity-directory";
 import type { SettingsRepository } from "../marketplace/settings.repository";
+import type { StockChange, StockBulk } from "../stock/stock.bulk";
+import { stockKey } from "../stock/stock.model";
+import type { StockRepository } from "../stock/stock.repository";
 import { directOfferKey, draftOffer, type OfferRecord } from "./offer.model";
 import type { OfferPropagation } from "./offer.propagation";
 import type { OfferChange, OfferReconciler } from "./offer.reconciler";
 import type { OfferRepository } from "./offer.repository";
 import { validatePriceAndCurrency, type OfferService, type SubmitOfferInput } from "./offer.service";
 
-type Item = { index: number; input: SubmitOfferInput };
+/** `quantity`: the seller's stock of the product to set after the offer (a CSV line's), or none. */
+type Item = { index: number; input: SubmitOfferInput; quantity?: number | null };
 
 const keyOf = (i: SubmitOfferInput) => directOfferKey(i.sellerId, i.marketplaceId, i.productId);
 
@@ -46,13 +50,26 @@ export class OfferBulk {
     private readonly propagation: OfferPropagation,
     private readonly directory: EntityDirectory,
     private readonly single: OfferService,
+    private readonly stock: StockRepository,
+    private readonly stockBulk: StockBulk,
   ) {}
 
-  async submitMany(principal: Principal | null, inputs: readonly SubmitOfferInput[]): Promise<BulkOutcome<OfferRecord>[]> {
+  /**
+   * `quantities` (a CSV import's): for each item, the seller's stock of its
+   * product to set after it, or null. A new offer's level is then written
+   * here, before the offer goes in (see `stockFirst`); the caller still sets
+   * every level with `StockBulk.setMany` afterwards, which leaves those
+   * already at their quantity untouched.
+   */
+  async submitMany(
+    principal: Principal | null,
+    inputs: readonly SubmitOfferInput[],
+    quantities?: readonly (number | null)[],
+  ): Promise<BulkOutcome<OfferRecord>[]> {
     checkBulkRequest(principal, inputs.length);
     const outcomes = new Map<number, BulkOutcome<OfferRecord>>();
     // Two items for one offer run one after the other, as two calls would.
-    for (const round of rounds(inputs.map((input, index) => ({ index, input })), (i) => keyOf(i.input))) {
+    for (const round of rounds(inputs.map((input, index) => ({ index, input, quantity: quantities?.[index] ?? null })), (i) => keyOf(i.input))) {
       for (const outcome of await this.submitRound(principal, round)) outcomes.set(outcome.index, outcome);
     }
     return inputs.map((_, index) => outcomes.get(index)!);
@@ -95,7 +112,11 @@ export class OfferBulk {
 
     // New offers: evaluated and inserted together.
     const fresh = valid.filter((v) => !byKey.has(keyOf(v.input)));
-    const initials = await this.reconciler.initialMany(
+    // Their lines' stock levels as they are, read before the offers are evaluated on them.
+    const levels = fresh.some((f) => f.quantity != null)
+      ? await this.stock.getMany(fresh.filter((f) => f.quantity != null).map((f) => ({ ownerId: f.input.sellerId, productId: f.input.productId })))
+      : null;
+    let initials = await this.reconciler.initialMany(
       fresh.map(({ input }) =>
         draftOffer(newId("offer"), {
           key: keyOf(input),
@@ -112,6 +133,8 @@ export class OfferBulk {
         }),
       ),
     );
+    let stockChanges: StockChange[] = [];
+    if (levels) ({ initials, changes: stockChanges } = await this.stockFirst(fresh, initials, levels));
     const inserted = await this.offers.insertMany(initials);
     const initialOf = new Map(fresh.map((f, i) => [f.index, initials[i]!]));
 
@@ -143,10 +166,13 @@ export class OfferBulk {
             records: settling.map((s) => s.record),
             change: (o) => changes.get(o._id)?.(o) ?? null,
             autoForwardIds: true,
+            inserted,
             flushOrder: byItem((o) => itemOfOffer.get(o._id)),
           },
         )
       : new Map<string, OfferRecord>();
+    // The other offers that read the levels written (the seller's at other marketplaces, say), as `setStocks` settles them.
+    await this.stockBulk.afterChanges(stockChanges, inserted);
 
     const outcomes: BulkOutcome<OfferRecord>[] = [];
     for (const [index, error] of failed) outcomes.push({ index, error });
@@ -160,5 +186,44 @@ export class OfferBulk {
       }
     }
     return outcomes;
+  }
+
+  /**
+   * A CSV line applies `submitOffer` then `setStock`. For a new offer both
+   * steps are folded into its insert: the level is written first (a
+   * compare-and-set on the version read before the offer was evaluated),
+   * then the offer goes in as the stock step leaves it, with the version
+   * and events of both steps. Each level differs, and on the embedded
+   * server a write to the offers per distinct quantity would cost a
+   * statement each over the whole collection; the insert is one. A level
+   * that moved meanwhile, or that two items share, is left to `setStocks`.
+   */
+  private async stockFirst(
+    fresh: readonly Item[],
+    initials: OfferRecord[],
+    levels: Map<string, { ownerId: string; productId: string; quantity: number; version: number }>,
+  ): Promise<{ initials: OfferRecord[]; changes: StockChange[] }> {
+    const seen = new Set<string>();
+    const folding: { at: number; key: string; quantity: number; before: number; version: number }[] = [];
+    fresh.forEach((f, at) => {
+      if (f.quantity == null) return;
+      const key = stockKey(f.input.sellerId, f.input.productId);
+      const level = levels.get(key)!;
+      if (seen.has(key)) return;
+      seen.add(key);
+      if (level.quantity !== f.quantity) folding.push({ at, key, quantity: f.quantity, before: level.quantity, version: level.version });
+    });
+    if (folding.length === 0) return { initials, changes: [] };
+    const won = await this.stock.compareAndSetMany(
+      folding.map((w) => ({ ownerId: fresh[w.at]!.input.sellerId, productId: fresh[w.at]!.input.productId, quantity: w.quantity, version: w.version })),
+    );
+    const wins = folding.filter((w) => won.has(w.key));
+    const stepped = await this.reconciler.nextStepMany(wins.map((w) => initials[w.at]!));
+    const next = [...initials];
+    wins.forEach((w, i) => (next[w.at] = stepped[i]!));
+    return {
+      initials: next,
+      changes: wins.map((w) => ({ ownerId: fresh[w.at]!.input.sellerId, productId: fresh[w.at]!.input.productId, before: w.before, after: w.quantity })),
+    };
   }
 }

@@ -20,6 +20,8 @@ export interface SettleOptions {
   autoForwardOnlyTo?: string;
   /** Also try `ids` themselves for auto-forwarding. */
   autoForwardIds?: boolean;
+  /** Of `ids`, offers the caller has just inserted: written again only when the facts moved since their evaluation. */
+  inserted?: ReadonlySet<string>;
   /** The order the written offers' events reach the feeds in (a bulk call: its items' order). */
   flushOrder?: (records: OfferRecord[]) => OfferRecord[];
 }
@@ -60,7 +62,7 @@ export class OfferPropagation {
 
   async settle(ids: readonly string[], options: SettleOptions = {}): Promise<Map<string, OfferRecord>> {
     const started = new Date();
-    const written = await this.reconciler.apply(ids, options.change, options.records);
+    const written = await this.reconciler.apply(ids, options.change, options.records, options.inserted);
     const downstream = await this.reconciler.refreshDownstream(ids, false);
     // An offer whose intent predates this call (a crashed or still running writer's) is
     // caught up downstream above; its own auto-forwarding is tried here, before the intent closes.

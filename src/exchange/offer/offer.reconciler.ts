@@ -147,7 +147,7 @@ export class OfferReconciler {
     next: OfferRecord,
     facts: Facts,
     now: Date,
-  ): { write: Omit<OfferWrite, "id" | "rev">; result: OfferRecord } {
+  ): { write: Omit<OfferWrite, "id" | "rev">; result: OfferRecord; noop: boolean } {
     const after = this.visibleUnder(next, facts);
     const before = visible(current);
     const type = feedEventFor(before, after);
@@ -174,7 +174,9 @@ export class OfferReconciler {
       version: current.version + (inc.version ?? 0),
       eventCount: current.eventCount + (inc.eventCount ?? 0),
     };
-    return { write: { set, inc }, result };
+    // Nothing shown changes, no event, and the outbox keeps what it holds: the write would only move `rev`.
+    const noop = !changed && events.length === 0 && waiting.length === current.outbox.length && set.hasPending === current.hasPending;
+    return { write: { set, inc }, result, noop };
   }
 
   /** A new offer's initial derived state and events, to insert with it. */
@@ -196,16 +198,33 @@ export class OfferReconciler {
   }
 
   /**
+   * Each new offer (not yet inserted) as re-evaluating it under the facts now
+   * would leave it: its next step, planned in memory and written by its
+   * insert, with the version and events that a write of that step would give.
+   */
+  async nextStepMany(records: readonly OfferRecord[]): Promise<OfferRecord[]> {
+    if (records.length === 0) return [];
+    const facts = await this.loadFacts(records);
+    const now = new Date();
+    return records.map((r) => ({ ...this.plan(r, r, facts, now).result, rev: r.rev }));
+  }
+
+  /**
    * Re-evaluates the given offers against fresh facts, applying `change` to
    * each (re-derived from the fresh record on every attempt; it may throw to
    * refuse). Returns the offers as written. `fresh`: these offers as the
    * caller has just read them, after the change of facts it is applying, to
-   * start from without reading them again.
+   * start from without reading them again. `inserted`: offers the caller has
+   * just inserted, evaluated on facts read before their insert; one whose
+   * evaluation now changes nothing is not written. That is safe because
+   * every change of facts after the insert is made by a writer that finds
+   * the offer and evaluates it itself.
    */
   async apply(
     ids: readonly string[],
     change?: (offer: OfferRecord) => OfferChange | null,
     fresh?: readonly OfferRecord[],
+    inserted?: ReadonlySet<string>,
   ): Promise<Map<string, OfferRecord>> {
     const written = new Map<string, OfferRecord>();
     let pending = [...new Set(ids)];
@@ -215,9 +234,11 @@ export class OfferReconciler {
       const nexts = records.map((r) => ({ ...r, ...(change?.(r) ?? {}) }));
       const facts = await this.loadFacts(nexts);
       const now = new Date();
-      const writes: (OfferWrite & { result: OfferRecord })[] = records.map((current, i) => {
-        const { write, result } = this.plan(current, nexts[i]!, facts, now);
-        return { id: current._id, rev: current.rev, ...write, result };
+      const writes: (OfferWrite & { result: OfferRecord })[] = [];
+      records.forEach((current, i) => {
+        const { write, result, noop } = this.plan(current, nexts[i]!, facts, now);
+        if (noop && inserted?.has(current._id)) written.set(current._id, current);
+        else writes.push({ id: current._id, rev: current.rev, ...write, result });
       });
       const won = await this.offers.compareAndSet(writes);
       for (const w of writes) if (won.has(w.id)) written.set(w.id, w.result);

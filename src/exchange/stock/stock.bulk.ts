@@ -17,6 +17,14 @@ export interface SetStockItem {
 
 type Item = { index: number; input: SetStockItem };
 
+/** A level that a write moved from `before` to `after`. */
+export interface StockChange {
+  ownerId: string;
+  productId: string;
+  before: number;
+  after: number;
+}
+
 /**
  * `setStocks`: each item checked and applied as `setStock` would, the levels
  * written in one bulk statement, and the offers they affect settled in one
@@ -50,7 +58,7 @@ export class StockBulk {
       await Promise.all([this.directory.requireOwner(input.ownerId), this.directory.require("Product", input.productId)]);
       validateQuantity(input.quantity);
     });
-    const changed: { ownerId: string; productId: string; before: number; after: number }[] = [];
+    const changed: StockChange[] = [];
     // Compare-and-set on each level's version; a level that moved meanwhile is decided again on its new value.
     while (pending.length > 0) {
       const levels = await this.stock.getMany(pending.map((p) => p.input));
@@ -85,12 +93,17 @@ export class StockBulk {
     ];
   }
 
-  /** `StockService.afterChange` for many levels at once: one read of the offers they affect, one settle. */
-  private async afterChanges(changed: readonly { ownerId: string; productId: string; before: number; after: number }[]): Promise<void> {
+  /**
+   * `StockService.afterChange` for many levels at once: one read of the
+   * offers they affect, one settle. `except`: offers already evaluated on
+   * the new levels (new offers inserted after the change), left out.
+   */
+  async afterChanges(changed: readonly StockChange[], except?: ReadonlySet<string>): Promise<void> {
     if (changed.length === 0) return;
     // In the items' order, as their single calls would settle them.
     const order = new Map(changed.map((c, i) => [stockKey(c.ownerId, c.productId), i]));
-    const affected = (await this.offers.dependingOnStocks(changed)).sort(
+    const depending = await this.offers.dependingOnStocks(changed);
+    const affected = (except ? depending.filter((o) => !except.has(o._id)) : depending).sort(
       (a, b) => order.get(stockKey(a.depth === 0 ? a.sellerId : a.viaId!, a.productId))! - order.get(stockKey(b.depth === 0 ? b.sellerId : b.viaId!, b.productId))!,
     );
     const itemOfProduct = new Map(changed.map((c, i) => [c.productId, i]));
