@@ -96,6 +96,8 @@ const Q = {
   withdraw: "mutation($o: ID!) { withdrawOffer(offerId: $o) { id } }",
   review: "mutation($o: ID!) { reviewOffer(offerId: $o, decision: APPROVE) { id } }",
   forward: "mutation($o: ID!, $t: ID!) { forwardOffer(offerId: $o, toMarketplaceId: $t) { id } }",
+  setStocks: "mutation($i: [SetStockInput!]!) { setStocks(input: $i) { failed } }",
+  submitOffers: "mutation($i: [SubmitOfferInput!]!) { submitOffers(input: $i) { failed } }",
 };
 
 /** Sellers at M0 and M1; chains M0 → M1 → M2 → M3 → M4 with shortcuts, up to the default depth of 3. */
@@ -149,6 +151,14 @@ async function storm(world: World, workers: number, stopAt: () => boolean, progr
       return mutate(Q.closeRoute, { f, t });
     },
     () => mutate(Q.submit, { i: { sellerId: pick(sellers), marketplaceId: pick(markets.slice(0, 2)), productId: pick(products), price: pick([100, 120, 150]), currency: pick(["BRL", "USD"]) } }),
+    () =>
+      mutate(Q.setStocks, {
+        i: [owner(), owner(), pick(markets)].map((o, k) => ({ ownerId: o, productId: products[k % products.length], quantity: pick([0, 1, 3, 6]) })),
+      }),
+    () =>
+      mutate(Q.submitOffers, {
+        i: sellers.map((s) => ({ sellerId: s, marketplaceId: pick(markets.slice(0, 2)), productId: pick(products), price: pick([100, 130]), currency: "BRL" })),
+      }),
     () => mutate(Q.withdraw, { o: pick(ids) }),
     () => mutate(Q.review, { o: pick(ids) }),
     () => mutate(Q.forward, { o: pick(ids), t: pick(markets) }),

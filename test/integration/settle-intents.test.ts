@@ -107,6 +107,22 @@ describe("a change whose propagation a crash cut short is finished when the exch
     expect((await w.models.stock.findById(`${w.a}:${w.productId}`).lean())!.intent).toBeUndefined();
   });
 
+  it("setStocks' bulk write of levels (a CSV import's too): the forward and the seller's own offer follow, and the intent closes", async () => {
+    const w = await world(await mongo.connect());
+    const version = async (owner: string) => (await w.stock.getMany([{ ownerId: owner, productId: w.productId }])).get(`${owner}:${w.productId}`)!.version;
+    // setStocks' write of two levels; the process dies before the offers
+    await w.stock.compareAndSetMany([
+      { ownerId: w.a, productId: w.productId, quantity: 0, version: await version(w.a) },
+      { ownerId: w.sellerId, productId: w.productId, quantity: 4, version: await version(w.sellerId) },
+    ]);
+    expect((await w.models.stock.find({ intent: { $exists: true } }).lean()).length).toBe(2);
+
+    await w.restart();
+    expect(await w.shown(w.direct._id)).toMatchObject({ available: true, quantity: 4 });
+    expect(await w.shown(w.forward._id)).toMatchObject({ available: false, quantity: 0, reason: "FORWARDER_OUT_OF_STOCK" });
+    expect(await w.models.stock.countDocuments({ intent: { $exists: true } })).toBe(0);
+  });
+
   it("a route closed: the forward over it becomes ROUTE_CLOSED", async () => {
     const w = await world(await mongo.connect());
     await w.routes.update(w.a, w.b, { active: false });

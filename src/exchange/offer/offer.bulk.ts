@@ -10,6 +10,7 @@ import type { SettingsRepository } from "../marketplace/settings.repository";
 import type { StockChange, StockBulk } from "../stock/stock.bulk";
 import { stockKey } from "../stock/stock.model";
 import type { StockRepository } from "../stock/stock.repository";
+import { newIntent, type SettleIntent } from "./intent";
 import { directOfferKey, draftOffer, type OfferRecord } from "./offer.model";
 import type { OfferPropagation } from "./offer.propagation";
 import type { OfferChange, OfferReconciler } from "./offer.reconciler";
@@ -134,7 +135,8 @@ export class OfferBulk {
       ),
     );
     let stockChanges: StockChange[] = [];
-    if (levels) ({ initials, changes: stockChanges } = await this.stockFirst(fresh, initials, levels));
+    const stockIntent = newIntent();
+    if (levels) ({ initials, changes: stockChanges } = await this.stockFirst(fresh, initials, levels, stockIntent));
     const inserted = await this.offers.insertMany(initials);
     const initialOf = new Map(fresh.map((f, i) => [f.index, initials[i]!]));
 
@@ -172,7 +174,7 @@ export class OfferBulk {
         )
       : new Map<string, OfferRecord>();
     // The other offers that read the levels written (the seller's at other marketplaces, say), as `setStocks` settles them.
-    await this.stockBulk.afterChanges(stockChanges, inserted);
+    await this.stockBulk.afterChanges(stockChanges, stockIntent, inserted);
 
     const outcomes: BulkOutcome<OfferRecord>[] = [];
     for (const [index, error] of failed) outcomes.push({ index, error });
@@ -202,6 +204,7 @@ export class OfferBulk {
     fresh: readonly Item[],
     initials: OfferRecord[],
     levels: Map<string, { ownerId: string; productId: string; quantity: number; version: number }>,
+    intent: SettleIntent,
   ): Promise<{ initials: OfferRecord[]; changes: StockChange[] }> {
     const seen = new Set<string>();
     const folding: { at: number; key: string; quantity: number; before: number; version: number }[] = [];
@@ -216,6 +219,7 @@ export class OfferBulk {
     if (folding.length === 0) return { initials, changes: [] };
     const won = await this.stock.compareAndSetMany(
       folding.map((w) => ({ ownerId: fresh[w.at]!.input.sellerId, productId: fresh[w.at]!.input.productId, quantity: w.quantity, version: w.version })),
+      intent,
     );
     const wins = folding.filter((w) => won.has(w.key));
     const stepped = await this.reconciler.nextStepMany(wins.map((w) => initials[w.at]!));

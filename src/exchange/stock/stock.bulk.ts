@@ -2,6 +2,7 @@ import { requireAdminOr } from "../../shared/auth";
 import type { Principal } from "../../shared/principal";
 import { byItem, checkBulkRequest, checkEach, rounds, type BulkError, type BulkOutcome } from "../bulk/bulk";
 import type { EntityDirectory } from "../directory/entity-directory";
+import { newIntent, type SettleIntent } from "../offer/intent";
 import type { OfferPropagation } from "../offer/offer.propagation";
 import type { OfferRepository } from "../offer/offer.repository";
 import { stockKey } from "./stock.model";
@@ -59,6 +60,8 @@ export class StockBulk {
       validateQuantity(input.quantity);
     });
     const changed: StockChange[] = [];
+    // The levels and the intent to settle what reads them go in one atomic write each; a crash before the settle leaves it to the sweep.
+    const intent = newIntent();
     // Compare-and-set on each level's version; a level that moved meanwhile is decided again on its new value.
     while (pending.length > 0) {
       const levels = await this.stock.getMany(pending.map((p) => p.input));
@@ -74,7 +77,10 @@ export class StockBulk {
         } else if (current.quantity === quantity) done.set(item.index, current);
         else writes.push({ item, before: current });
       }
-      const won = await this.stock.compareAndSetMany(writes.map((w) => ({ ...w.item.input, version: w.before.version })));
+      const won = await this.stock.compareAndSetMany(
+        writes.map((w) => ({ ...w.item.input, version: w.before.version })),
+        intent,
+      );
       pending = [];
       for (const { item, before } of writes) {
         const after = won.get(stockKey(item.input.ownerId, item.input.productId));
@@ -86,7 +92,7 @@ export class StockBulk {
         changed.push({ ownerId: item.input.ownerId, productId: item.input.productId, before: before.quantity, after: after.quantity });
       }
     }
-    await this.afterChanges(changed);
+    await this.afterChanges(changed, intent);
     return [
       ...[...failed].map(([index, error]) => ({ index, error })),
       ...[...done].map(([index, value]) => ({ index, value })),
@@ -97,8 +103,9 @@ export class StockBulk {
    * `StockService.afterChange` for many levels at once: one read of the
    * offers they affect, one settle. `except`: offers already evaluated on
    * the new levels (new offers inserted after the change), left out.
+   * Closes `intent`, written with the levels.
    */
-  async afterChanges(changed: readonly StockChange[], except?: ReadonlySet<string>): Promise<void> {
+  async afterChanges(changed: readonly StockChange[], intent: SettleIntent, except?: ReadonlySet<string>): Promise<void> {
     if (changed.length === 0) return;
     // In the items' order, as their single calls would settle them.
     const order = new Map(changed.map((c, i) => [stockKey(c.ownerId, c.productId), i]));
@@ -117,5 +124,6 @@ export class StockBulk {
         flushOrder: byItem((o) => itemOfProduct.get(o.productId)),
       },
     );
+    await this.stock.clearIntents(intent);
   }
 }

@@ -143,6 +143,11 @@ export class StockRepository {
     await this.model.updateOne({ _id: stockKey(ownerId, productId), "intent.id": intent.id }, { $unset: { intent: 1 } });
   }
 
+  /** Clears `intent` from every level still carrying it (one statement); a level changed since carries its own. */
+  async clearIntents(intent: SettleIntent): Promise<void> {
+    await this.model.updateMany({ "intent.id": intent.id }, { $unset: { intent: 1 } });
+  }
+
   /** Levels whose intent was set at or before `cutoff`: changes whose offers may not have been re-evaluated. */
   async withIntent(cutoff: Date, limit: number): Promise<(StockLevel & { intent: SettleIntent })[]> {
     const rows = await this.model.find({ "intent.at": { $lte: cutoff } }).limit(limit).lean<StockRecord[]>();
@@ -161,9 +166,12 @@ export class StockRepository {
    * `compareAndSet` for many levels (distinct keys) in one bulk statement:
    * each is set only if still at its `version` (0: not yet created). Returns
    * the winners' new levels by `stockKey`; the others moved on meanwhile.
+   * Each write carries `intent`, to be closed by `clearIntents` once the
+   * offers reading those levels are settled.
    */
   async compareAndSetMany(
     writes: readonly { ownerId: string; productId: string; quantity: number; version: number }[],
+    intent: SettleIntent = newIntent(),
   ): Promise<Map<string, StockLevel>> {
     if (writes.length === 0) return new Map();
     const token = randomUUID(); // marks this statement's writes, to tell its winners
@@ -175,12 +183,12 @@ export class StockRepository {
         writes.map((w): mongo.AnyBulkWriteOperation<StockRecord & { writeToken?: string }> => {
           const _id = stockKey(w.ownerId, w.productId);
           if (w.version === 0) {
-            return { insertOne: { document: { _id, ownerId: w.ownerId, productId: w.productId, quantity: w.quantity, version: 1, updatedAt, writeToken: token } } };
+            return { insertOne: { document: { _id, ownerId: w.ownerId, productId: w.productId, quantity: w.quantity, version: 1, updatedAt, intent, writeToken: token } } };
           }
           return {
             updateOne: {
               filter: { _id, version: w.version },
-              update: { $set: { quantity: w.quantity, updatedAt, writeToken: token }, $inc: { version: 1 } },
+              update: { $set: { quantity: w.quantity, updatedAt, intent, writeToken: token }, $inc: { version: 1 } },
             },
           };
         }),
