@@ -6,7 +6,8 @@
  */
 import { createServer } from "node:net";
 import { createLocalRateLimiter, createRedisRateLimiter, type RateLimiter } from "../src/gateway/rate-limit";
-import { handLocalRateLimiter, handRedisRateLimiter } from "./lib/hand-written";
+import { signPrincipal, verifyPrincipal, type Principal } from "../src/shared/principal";
+import { handLocalRateLimiter, handRedisRateLimiter, handSignPrincipal, handVerifyPrincipal } from "./lib/hand-written";
 import { runScript, startProcess } from "./lib/proc";
 
 const freePort = () =>
@@ -29,13 +30,33 @@ async function rate(n: number, inFlight: number, op: (i: number) => Promise<unkn
   return n / ((performance.now() - started) / 1000);
 }
 
+/** Operations per second, and this process's CPU per operation. */
+interface Measure {
+  perSecond: number;
+  cpuUs: number;
+}
+
+/** `rate`, with the CPU it took. */
+async function measure(n: number, inFlight: number, op: (i: number) => Promise<unknown>): Promise<Measure> {
+  const cpu = process.cpuUsage();
+  const perSecond = await rate(n, inFlight, op);
+  const used = process.cpuUsage(cpu);
+  return { perSecond, cpuUs: (used.user + used.system) / n };
+}
+
 /** Best of three rounds for each side, alternating. */
-async function compare(label: string, sides: Record<string, () => Promise<number>>): Promise<string> {
-  const best: Record<string, number> = {};
+async function compare(label: string, sides: Record<string, () => Promise<number | Measure>>): Promise<string> {
+  const best: Record<string, Measure> = {};
   for (let round = 0; round < 3; round++) {
-    for (const [name, run] of Object.entries(sides)) best[name] = Math.max(best[name] ?? 0, await run());
+    for (const [name, run] of Object.entries(sides)) {
+      const got = await run();
+      const m = typeof got === "number" ? { perSecond: got, cpuUs: NaN } : got;
+      if (!best[name] || m.perSecond > best[name].perSecond) best[name] = m;
+    }
   }
-  const cells = Object.entries(best).map(([name, perSecond]) => `${name} ${Math.round(perSecond).toLocaleString("en")}/s`);
+  const cells = Object.entries(best).map(
+    ([name, m]) => `${name} ${Math.round(m.perSecond).toLocaleString("en")}/s${Number.isNaN(m.cpuUs) ? "" : ` (${m.cpuUs.toFixed(1)} µs CPU each)`}`,
+  );
   return `${label}: ${cells.join(", ")}`;
 }
 
@@ -73,7 +94,32 @@ async function rateLimiters(): Promise<string[]> {
   return lines;
 }
 
-const parts: Record<string, () => Promise<string[]>> = { rate: rateLimiters };
+/** Sign then verify, as the gateway and a subgraph do for each subgraph request. */
+async function principals(): Promise<string[]> {
+  const secret = "s".repeat(43);
+  const hand = (principal: Principal) => async () => {
+    if (!handVerifyPrincipal(handSignPrincipal(principal, secret), secret).ok) throw new Error("refused");
+  };
+  const jose = (principal: Principal) => async () => {
+    if (!(await verifyPrincipal(await signPrincipal(principal, secret), secret)).ok) throw new Error("refused");
+  };
+  // A new seller each time: neither the signed nor the verified token is remembered, so each is jose's work.
+  const seller = (i: number): Principal => ({ kind: "SELLER", id: `sel_${i}_${Math.random()}` });
+  const same: Principal = { kind: "SELLER", id: "sel_0123456789abcdef01234567" };
+  const lines: string[] = [];
+  for (const inFlight of [1, 64]) {
+    lines.push(
+      await compare(`principal sign + verify, ${inFlight} at a time`, {
+        "hand-written": () => measure(100_000, inFlight, (i) => hand(seller(i))()),
+        "jose, each principal new": () => measure(10_000, inFlight, (i) => jose(seller(i))()),
+        "jose, one principal again (remembered)": () => measure(100_000, inFlight, jose(same)),
+      }),
+    );
+  }
+  return lines;
+}
+
+const parts: Record<string, () => Promise<string[]>> = { rate: rateLimiters, principal: principals };
 
 runScript(async () => {
   const chosen = process.argv.slice(2);

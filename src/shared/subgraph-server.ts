@@ -38,8 +38,8 @@ export interface RunningSubgraph {
 const UNVERIFIED = "The request's principal could not be verified";
 
 /** Reads the principal header; a missing, forged or stale one is refused outright. */
-export function principalFromHeader(header: string | string[] | undefined, secret: string): Principal | null {
-  const verdict = verifyPrincipal(Array.isArray(header) ? header[0] : header, secret);
+export async function principalFromHeader(header: string | string[] | undefined, secret: string): Promise<Principal | null> {
+  const verdict = await verifyPrincipal(Array.isArray(header) ? header[0] : header, secret);
   if (!verdict.ok) {
     throw new GraphQLError(UNVERIFIED, {
       extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
@@ -123,7 +123,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     // valid signature is refused before its body is read (and the connection closed, not to read it).
     let principal: Principal | null;
     try {
-      principal = principalFromHeader(req.headers[PRINCIPAL_HEADER], internalSecret);
+      principal = await principalFromHeader(req.headers[PRINCIPAL_HEADER], internalSecret);
     } catch {
       res.setHeader("connection", "close");
       res.once("finish", () => req.destroy());
@@ -163,11 +163,11 @@ export async function startSubgraphServer<TContext extends BaseContext>(
       // The gateway multiplexes every client's subscriptions over one socket and
       // signs each operation's principal into `extensions.headers` (Hive's
       // propagateHeaders); a client of its own may sign its connection instead.
-      context: async (ctx, _id, payload) => createContext(principalFromHeader(wsPrincipalHeader(ctx, payload), internalSecret)),
+      context: async (ctx, _id, payload) => createContext(await principalFromHeader(wsPrincipalHeader(ctx, payload), internalSecret)),
       // A missing, forged or stale principal gets an error for that operation,
       // with its code, rather than a dropped socket.
-      onSubscribe: (ctx, _id, payload) => {
-        if (!verifyPrincipal(wsPrincipalHeader(ctx, payload), internalSecret).ok) {
+      onSubscribe: async (ctx, _id, payload) => {
+        if (!(await verifyPrincipal(wsPrincipalHeader(ctx, payload), internalSecret)).ok) {
           return [new GraphQLError(UNVERIFIED, { extensions: { code: "UNAUTHENTICATED" } })];
         }
         return undefined;
