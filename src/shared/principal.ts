@@ -45,7 +45,7 @@ const keyFor = (secret: string) => {
 };
 
 /**
- * jose signs through WebCrypto, a hundred times the CPU of a plain HMAC
+ * jose signs through WebCrypto, some twenty times the CPU of a plain HMAC
  * (`npm run bench:libraries principal`). HS256 is deterministic, so a token
  * signed for the same principal in the same second is reused, and a token
  * verified once needs only its times checked again.
