@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createHttpTerminator } from "http-terminator";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, HeaderMap, type BaseContext } from "@apollo/server";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
@@ -34,6 +35,9 @@ export interface RunningSubgraph {
   apollo: ApolloServer<any>;
   close(): Promise<void>;
 }
+
+/** How long shutdown waits for requests in flight before it cuts their connections (within the process's 10 s). */
+const DRAIN_MS = 5_000;
 
 const UNVERIFIED = "The request's principal could not be verified";
 
@@ -109,6 +113,8 @@ export async function startSubgraphServer<TContext extends BaseContext>(
       else res.end();
     });
   });
+  // Counts the sockets from the first one, for the drain on shutdown.
+  const terminator = createHttpTerminator({ server, gracefulTerminationTimeout: DRAIN_MS });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -196,10 +202,11 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     // Once: a second call (the service closing a subgraph already closed) waits for the first.
     close: () =>
       (closing ??= (async () => {
+        // Subscriptions first (1001, answered): http-terminator cuts an upgraded socket at once.
         await wsServer.dispose();
         wss.close();
-        server.closeIdleConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        // No new connection, `connection: close` on the requests in flight, idle sockets closed, the rest cut after DRAIN_MS.
+        await terminator.terminate();
         await apollo.stop();
       })()),
   };
