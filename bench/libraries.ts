@@ -6,6 +6,9 @@
  */
 import { createServer } from "node:net";
 import { createLocalRateLimiter, createRedisRateLimiter, type RateLimiter } from "../src/gateway/rate-limit";
+import { RedisPubSub } from "@graphql-hive/pubsub/redis";
+import Redis from "ioredis";
+import { createRedisBus } from "../src/shared/bus";
 import { signPrincipal, verifyPrincipal, type Principal } from "../src/shared/principal";
 import { handLocalRateLimiter, handRedisRateLimiter, handSignPrincipal, handVerifyPrincipal } from "./lib/hand-written";
 import { runScript, startProcess } from "./lib/proc";
@@ -70,11 +73,17 @@ async function hits(make: () => RateLimiter, n: number, inFlight: number, bucket
   }
 }
 
-async function rateLimiters(): Promise<string[]> {
+/** A Redis of the bench's own, on a free port. */
+async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const redis = startProcess("redis", "redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
   await redis.waitFor(/Ready to accept connections/);
-  const url = `redis://127.0.0.1:${port}`;
+  return { url: `redis://127.0.0.1:${port}`, stop: () => redis.stop() };
+}
+
+async function rateLimiters(): Promise<string[]> {
+  const redis = await startRedis();
+  const url = redis.url;
   const limit = 1_000_000;
   const lines = [
     await compare("rate limit, one process, 200,000 hits on 1,000 buckets", {
@@ -119,7 +128,46 @@ async function principals(): Promise<string[]> {
   return lines;
 }
 
-const parts: Record<string, () => Promise<string[]>> = { rate: rateLimiters, principal: principals };
+/** Messages per second from one replica's publish to another replica's listener, `n` sent at once; with this process's CPU. */
+async function fanOut(n: number, setUp: (received: () => void) => Promise<{ send(i: number): void; close(): Promise<void> }>): Promise<Measure> {
+  let got = 0;
+  let done!: () => void;
+  const all = new Promise<void>((resolve) => (done = resolve));
+  const bus = await setUp(() => ++got === n && done());
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  for (let i = 0; i < n; i++) bus.send(i);
+  await all;
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  await bus.close();
+  return { perSecond: n / seconds, cpuUs: (used.user + used.system) / n };
+}
+
+/** A ring (a marketplace id and its origin) from one replica to another, through Redis. */
+async function buses(): Promise<string[]> {
+  const redis = await startRedis();
+  const n = 50_000;
+  const ours = () =>
+    fanOut(n, async (received) => {
+      const [a, b] = await Promise.all([createRedisBus(redis.url), createRedisBus(redis.url)]);
+      b.onRing(received);
+      return { send: (i) => a.ring(`mkt_${i}`, "origin"), close: async () => void (await Promise.all([a.close(), b.close()])) };
+    });
+  const hive = () =>
+    fanOut(n, async (received) => {
+      const clients = () => ({ pub: new Redis(redis.url), sub: new Redis(redis.url) });
+      const a = new RedisPubSub<{ ring: { id: string; origin?: string } }>(clients(), { channelPrefix: "bench" });
+      const b = new RedisPubSub<{ ring: { id: string; origin?: string } }>(clients(), { channelPrefix: "bench" });
+      await b.subscribe("ring", received);
+      return { send: (i) => void a.publish("ring", { id: `mkt_${i}`, origin: "origin" }), close: async () => void (await Promise.all([a.dispose(), b.dispose()])) };
+    });
+  const line = await compare(`bus, ${n.toLocaleString("en")} rings published at once, replica to replica`, { "ours (ioredis)": ours, "@graphql-hive/pubsub RedisPubSub": hive });
+  await redis.stop();
+  return [line];
+}
+
+const parts: Record<string, () => Promise<string[]>> = { rate: rateLimiters, principal: principals, bus: buses };
 
 runScript(async () => {
   const chosen = process.argv.slice(2);
