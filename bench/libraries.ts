@@ -37,6 +37,8 @@ async function rate(n: number, inFlight: number, op: (i: number) => Promise<unkn
 interface Measure {
   perSecond: number;
   cpuUs: number;
+  /** Of the hits, the share counted in Redis (a late reply makes the limiter count on its own): set for the Redis rate limiters. */
+  inRedis?: number;
 }
 
 /** `rate`, with the CPU it took. */
@@ -47,29 +49,43 @@ async function measure(n: number, inFlight: number, op: (i: number) => Promise<u
   return { perSecond, cpuUs: (used.user + used.system) / n };
 }
 
-/** Best of three rounds for each side, alternating. */
+/** Best of three rounds for each side, alternating; for a Redis rate limiter, of the rounds that counted all in Redis if any did. */
 async function compare(label: string, sides: Record<string, () => Promise<number | Measure>>): Promise<string> {
   const best: Record<string, Measure> = {};
+  const whole = (m: Measure) => (m.inRedis ?? 1) >= 0.999;
   for (let round = 0; round < 3; round++) {
     for (const [name, run] of Object.entries(sides)) {
       const got = await run();
       const m = typeof got === "number" ? { perSecond: got, cpuUs: NaN } : got;
-      if (!best[name] || m.perSecond > best[name].perSecond) best[name] = m;
+      const was = best[name];
+      if (!was || (whole(m) && !whole(was)) || (whole(m) === whole(was) && m.perSecond > was.perSecond)) best[name] = m;
     }
   }
   const cells = Object.entries(best).map(
-    ([name, m]) => `${name} ${Math.round(m.perSecond).toLocaleString("en")}/s${Number.isNaN(m.cpuUs) ? "" : ` (${m.cpuUs.toFixed(1)} µs CPU each)`}`,
+    ([name, m]) =>
+      `${name} ${Math.round(m.perSecond).toLocaleString("en")}/s` +
+      (Number.isNaN(m.cpuUs) ? "" : ` (${m.cpuUs.toFixed(1)} µs CPU each)`) +
+      (whole(m) ? "" : ` (only ${(100 * m.inRedis!).toFixed(0)}% counted in Redis)`),
   );
   return `${label}: ${cells.join(", ")}`;
 }
 
-async function hits(make: () => RateLimiter, n: number, inFlight: number, buckets = 1_000): Promise<number> {
+async function hits(make: () => RateLimiter, n: number, inFlight: number, redisUrl?: string, buckets = 1_000): Promise<Measure> {
+  const redis = redisUrl ? new Redis(redisUrl) : undefined;
+  await redis?.flushdb();
   const limiter = make();
   try {
     await limiter.hit("warm-up");
-    return await rate(n, inFlight, (i) => limiter.hit(`b${i % buckets}`));
+    const m = await measure(n, inFlight, (i) => limiter.hit(`b${i % buckets}`));
+    if (!redis) return m;
+    let counted = -1; // the warm-up's
+    for await (const keys of redis.scanStream({ match: "offergate:rate:*", count: 1_000 }) as AsyncIterable<string[]>) {
+      if (keys.length) counted += (await redis.mget(...keys)).reduce((sum, v) => sum + Number(v ?? 0), 0);
+    }
+    return { ...m, inRedis: counted / n };
   } finally {
     await limiter.close();
+    redis?.disconnect();
   }
 }
 
@@ -91,12 +107,12 @@ async function rateLimiters(): Promise<string[]> {
       "rate-limiter-flexible": () => hits(() => createLocalRateLimiter(limit), 200_000, 1),
     }),
     await compare("rate limit, Redis, 20,000 hits one at a time", {
-      "hand-written": () => hits(() => handRedisRateLimiter(url, limit), 20_000, 1),
-      "rate-limiter-flexible": () => hits(() => createRedisRateLimiter(url, limit), 20_000, 1),
+      "hand-written": () => hits(() => handRedisRateLimiter(url, limit), 20_000, 1, url),
+      "rate-limiter-flexible": () => hits(() => createRedisRateLimiter(url, limit), 20_000, 1, url),
     }),
     await compare("rate limit, Redis, 50,000 hits 64 at a time", {
-      "hand-written": () => hits(() => handRedisRateLimiter(url, limit), 50_000, 64),
-      "rate-limiter-flexible": () => hits(() => createRedisRateLimiter(url, limit), 50_000, 64),
+      "hand-written": () => hits(() => handRedisRateLimiter(url, limit), 50_000, 64, url),
+      "rate-limiter-flexible": () => hits(() => createRedisRateLimiter(url, limit), 50_000, 64, url),
     }),
   ];
   await redis.stop();
