@@ -9,8 +9,12 @@
  * --experimental-vm-modules. The Rust query planner's runtime loads its native
  * planner with `await import(...)` from CommonJS, so that one file goes through
  * swc too, which turns the dynamic import into a `require`.
+ *
+ * jose is published as ES modules only: Node's own `require` loads them, Jest's
+ * does not, so swc turns them into CommonJS for the tests.
  */
 const dynamicImportToRequire = ["@graphql-hive/router-runtime"];
+const esmOnly = ["jose"];
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",
@@ -21,7 +25,7 @@ module.exports = {
   setupFiles: ["<rootDir>/test/helpers/setup.ts"],
   testTimeout: 30_000,
   moduleFileExtensions: ["ts", "js", "cjs", "json", "node"],
-  transformIgnorePatterns: [`/node_modules/(?!(${dynamicImportToRequire.join("|")})/)`],
+  transformIgnorePatterns: [`/node_modules/(?!(${[...dynamicImportToRequire, ...esmOnly].join("|")})/)`],
   transform: {
     "^.+\\.ts$": [
       "@swc/jest",
@@ -40,6 +44,13 @@ module.exports = {
       "@swc/jest",
       {
         module: { type: "commonjs", ignoreDynamic: false },
+        jsc: { target: "es2022", parser: { syntax: "ecmascript" } },
+      },
+    ],
+    [`/node_modules/(${esmOnly.join("|")})/.+\\.js$`]: [
+      "@swc/jest",
+      {
+        module: { type: "commonjs" },
         jsc: { target: "es2022", parser: { syntax: "ecmascript" } },
       },
     ],

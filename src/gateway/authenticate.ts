@@ -44,7 +44,7 @@ export function httpKeyLookup(accountsUrl: () => string, internalSecret: string)
   return async (apiKey) => {
     const response = await fetch(accountsUrl(), {
       method: "POST",
-      headers: { "content-type": "application/json", [PRINCIPAL_HEADER]: signPrincipal(SERVICE_PRINCIPAL, internalSecret) },
+      headers: { "content-type": "application/json", [PRINCIPAL_HEADER]: await signPrincipal(SERVICE_PRINCIPAL, internalSecret) },
       body: JSON.stringify({ query: LOOKUP_QUERY, variables: { k: apiKey } }),
       signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS),
     });
@@ -65,7 +65,7 @@ export function inProcessKeyLookup(accounts: LocalSubgraph, internalSecret: stri
       (await execute({
         document,
         variables: { k: apiKey },
-        extensions: { headers: { [PRINCIPAL_HEADER]: signPrincipal(SERVICE_PRINCIPAL, internalSecret) } },
+        extensions: { headers: { [PRINCIPAL_HEADER]: await signPrincipal(SERVICE_PRINCIPAL, internalSecret) } },
       })) as ExecutionResult<{ _authenticate: Principal | null }>,
     );
 }

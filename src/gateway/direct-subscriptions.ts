@@ -96,7 +96,7 @@ export function webSocketDirect(
         document,
         variables: operation.variables ?? undefined,
         operationName: operation.operationName ?? undefined,
-        extensions: { headers: { [PRINCIPAL_HEADER]: signPrincipal(principal, internalSecret) } },
+        extensions: { headers: { [PRINCIPAL_HEADER]: await signPrincipal(principal, internalSecret) } },
       };
       const own = webSocketUpstream(wsUrl, request);
       const upstream: Upstream = (sink) =>

@@ -128,7 +128,7 @@ export function createGateway(options: GatewayOptions) {
     disableIntrospection: options.introspection ? undefined : { disableIf: () => true },
     propagateHeaders: {
       // Anonymous requests are signed too: a subgraph serves nothing that does not come from a gateway.
-      fromClientToSubgraphs: ({ context }) => ({ [PRINCIPAL_HEADER]: signPrincipal((context as Partial<GatewayContext>).principal ?? null, internalSecret) }),
+      fromClientToSubgraphs: async ({ context }) => ({ [PRINCIPAL_HEADER]: await signPrincipal((context as Partial<GatewayContext>).principal ?? null, internalSecret) }),
     },
     // Subscriptions go to the subgraphs over WebSockets of their own, or by direct calls in this process (see ./subscriptions.ts).
     plugins: () => [

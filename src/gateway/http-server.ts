@@ -4,10 +4,12 @@ import { getGraphQLWSOptions } from "@graphql-hive/gateway-runtime";
 import { isAsyncIterable, type ExecutionResult } from "@graphql-tools/utils";
 import { useServer } from "graphql-ws/use/ws";
 import WebSocket, { WebSocketServer } from "ws";
+import { createHttpTerminator } from "http-terminator";
 import { Registry } from "prom-client";
 import { dbRegistry } from "../shared/db-metrics";
 import { feedRegistry, gatewaySubscriptionsDirect, gatewaySubscriptionsEnded } from "../shared/feed-metrics";
 import type { Principal } from "../shared/principal";
+import { settlesWithin } from "../shared/shutdown";
 import { logClientSocketErrors } from "../shared/websocket-errors";
 import type { DirectSubscribe } from "./direct-subscriptions";
 import { entityCacheRegistry } from "./entity-cache";
@@ -232,6 +234,8 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
       })
       .then(async (route) => finishRequest(record, req, res, route, await closed));
   });
+  // Counts the sockets from the first one, for the drain on shutdown.
+  const terminator = createHttpTerminator({ server, gracefulTerminationTimeout: DRAIN_MS });
 
   // Bound before the WebSocket server is attached: a port in use rejects here, and nothing is left listening to it.
   try {
@@ -392,26 +396,17 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
     port: address.port,
     sessions,
     close: async () => {
-      // Stop accepting: no new connection; then end what is open: every subscription (an SSE stream
-      // with its `complete`), every WebSocket with 1001, and the HTTP requests in flight.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // End every subscription first (an SSE stream with its `complete`, every WebSocket with 1001 and its
+      // answer): http-terminator cuts an upgraded socket at once. A client that does not answer is cut.
       sessions.shutdown();
-      // Resolves once every client answered the close (ws waits for them); a silent one is cut below.
-      const disposed = wsServer.dispose();
-      // A response that has just ended leaves its connection idle: closed as soon as it is, until all are gone.
-      const deadline = Date.now() + DRAIN_MS;
-      let drained = false;
-      void Promise.all([closed, disposed]).then(() => (drained = true));
-      while (!drained && Date.now() < deadline) {
-        server.closeIdleConnections();
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      if (!drained) {
-        logger.warn("shutdown: connections still open after the drain, cut", { drainMs: DRAIN_MS });
+      const disposed = Promise.resolve(wsServer.dispose());
+      if (!(await settlesWithin(disposed, DRAIN_MS))) {
+        logger.warn("shutdown: WebSockets still open after the drain, cut", { drainMs: DRAIN_MS });
         for (const socket of wss.clients) socket.terminate();
-        server.closeAllConnections();
-        await Promise.all([closed, disposed]);
+        await disposed;
       }
+      // Then no new connection, `connection: close` on the responses in flight, idle sockets closed, the rest cut after DRAIN_MS.
+      await terminator.terminate();
       await gateway.dispose();
     },
   };

@@ -39,7 +39,7 @@ export function importsForward(options: ImportsForwardOptions) {
       const value = req.headers[name];
       if (typeof value === "string") headers[name] = value;
     }
-    if (principal) headers[PRINCIPAL_HEADER] = signPrincipal(principal, options.internalSecret);
+    if (principal) headers[PRINCIPAL_HEADER] = await signPrincipal(principal, options.internalSecret);
     await new Promise<void>((resolve) => {
       const upstream = request(target, { method: req.method, headers }, (answer) => {
         const out: Record<string, string> = {};

@@ -48,7 +48,7 @@ export function inProcessExecutor(subgraph: LocalSubgraph, internalSecret: strin
 async function contextFor(subgraph: LocalSubgraph, request: ExecutionRequest, internalSecret: string): Promise<unknown> {
   const signed = (request.extensions?.headers as Record<string, unknown> | undefined)?.[PRINCIPAL_HEADER];
   try {
-    return await subgraph.createContext(principalFromHeader(typeof signed === "string" ? signed : undefined, internalSecret));
+    return await subgraph.createContext(await principalFromHeader(typeof signed === "string" ? signed : undefined, internalSecret));
   } catch (error) {
     if (error instanceof GraphQLError) return error;
     throw error;

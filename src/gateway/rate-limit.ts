@@ -1,5 +1,6 @@
 import { GraphQLError } from "graphql";
 import Redis from "ioredis";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { logger } from "../shared/logger";
 import { REDIS_DISCONNECT_TIMEOUT_MS, redisGate, withinBudget, withTimeout } from "../shared/redis-options";
 
@@ -17,36 +18,34 @@ export interface RateLimiter {
 
 const WINDOW_MS = 60_000;
 
-/** One process: a map of the current window's counts, cleared as windows pass. */
+/** A verdict from rate-limiter-flexible, which rejects with its result once a bucket is over its points. */
+async function verdictOf(consumed: Promise<RateLimiterRes>): Promise<RateVerdict> {
+  try {
+    const res = await consumed;
+    return { allowed: true, retryAfterMs: res.msBeforeNext };
+  } catch (error) {
+    if (error instanceof RateLimiterRes) return { allowed: false, retryAfterMs: error.msBeforeNext };
+    throw error;
+  }
+}
+
+const memoryLimiter = (limit: number, windowMs: number) => new RateLimiterMemory({ points: limit, duration: windowMs / 1000, keyPrefix: "offergate:rate" });
+
+/** One process: rate-limiter-flexible's in-memory counters, each bucket's window starting at its first hit. */
 export function createLocalRateLimiter(limit: number, windowMs = WINDOW_MS): RateLimiter {
-  let window = -1;
-  let counts = new Map<string, number>();
+  const local = memoryLimiter(limit, windowMs);
   return {
-    async hit(bucket) {
-      const now = Date.now();
-      const current = Math.floor(now / windowMs);
-      if (current !== window) {
-        window = current;
-        counts = new Map();
-      }
-      const n = (counts.get(bucket) ?? 0) + 1;
-      counts.set(bucket, n);
-      return { allowed: n <= limit, retryAfterMs: (current + 1) * windowMs - now };
-    },
+    hit: (bucket) => verdictOf(local.consume(bucket)),
     close: async () => undefined,
   };
 }
 
-// INCR and the window's expiry in one step, so a crash between the two cannot leave a counter that never expires.
-const HIT = `local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n`;
-
 /**
- * Across replicas: a fixed-window counter in Redis (INCR + PEXPIRE), one key
- * per bucket and window. When Redis does not answer, each replica counts on
- * its own (the limit then holds per replica) rather than refusing traffic or
- * letting it through uncounted.
+ * Across replicas: rate-limiter-flexible's fixed-window counter in Redis (one
+ * key per bucket, INCR and its expiry in one script). When Redis does not
+ * answer, each replica counts on its own in the library's insurance limiter
+ * (the limit then holds per replica) rather than refusing traffic or letting
+ * it through uncounted.
  */
 export function createRedisRateLimiter(url: string, limit: number, windowMs = WINDOW_MS): RateLimiter {
   // Commands wait for the first connection (so that a new replica counts in Redis from its first request),
@@ -58,26 +57,33 @@ export function createRedisRateLimiter(url: string, limit: number, windowMs = WI
   });
   redis.on("error", (error) => logger.warn("rate limiter: redis error", { error: error.message }));
   const gate = redisGate(url, redis);
-  const fallback = createLocalRateLimiter(limit, windowMs);
+  const local = memoryLimiter(limit, windowMs);
+  // Redis keys expire in whole seconds.
+  const shared = new RateLimiterRedis({
+    storeClient: redis,
+    points: limit,
+    duration: Math.max(1, Math.round(windowMs / 1000)),
+    keyPrefix: "offergate:rate",
+    insuranceLimiter: local,
+  });
   return {
     async hit(bucket) {
-      const now = Date.now();
-      const window = Math.floor(now / windowMs);
-      if (!gate.usable()) return fallback.hit(bucket);
-      const command = withTimeout(redis.eval(HIT, 1, `offergate:rate:${window}:${bucket}`, String(windowMs + 1_000))).catch((error: Error) => {
+      if (!gate.usable()) return verdictOf(local.consume(bucket));
+      // A command that fails in time is counted by the insurance limiter inside the library; one that hangs marks Redis as failing.
+      const command = withTimeout(verdictOf(shared.consume(bucket))).catch((error: Error) => {
         gate.failed();
         logger.warn("rate limiter: counting locally", { error: error.message });
         throw error;
       });
       try {
-        // A reply later than the budget: counted here instead (the INCR may still land in Redis, counting this hit twice).
+        // A reply later than the budget: counted here instead (the hit may still land in Redis, counting it twice).
         // Before the first connection the command waits for it, so that a new replica counts in Redis from its first request.
         const answer = redis.status === "ready" ? await withinBudget(command) : { value: await command };
-        if (answer) return { allowed: (answer.value as number) <= limit, retryAfterMs: (window + 1) * windowMs - now };
+        if (answer) return answer.value;
         gate.late(command);
-        return fallback.hit(bucket);
+        return await verdictOf(local.consume(bucket));
       } catch {
-        return fallback.hit(bucket);
+        return verdictOf(local.consume(bucket));
       }
     },
     close: async () => {

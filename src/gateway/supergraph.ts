@@ -142,7 +142,7 @@ export async function fileSupergraph(path: string, urls: Record<string, string |
 export async function fetchSubgraphSdl(url: string, internalSecret: string): Promise<string> {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", [PRINCIPAL_HEADER]: signPrincipal(null, internalSecret) },
+    headers: { "content-type": "application/json", [PRINCIPAL_HEADER]: await signPrincipal(null, internalSecret) },
     body: JSON.stringify({ query: "{ _service { sdl } }" }),
     signal: AbortSignal.timeout(10_000),
   }).catch((error: unknown) => {

@@ -25,6 +25,17 @@ export function onShutdown(close: () => Promise<void>, graceMs = 10_000): void {
   process.once("SIGINT", stop);
 }
 
+/** Whether `promise` settles within `ms` (it goes on either way). */
+export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Ends a start that failed, with exit code 1 and one clear line on stderr for
  * what the operator must fix (a bad variable, a port in use); anything else is logged.

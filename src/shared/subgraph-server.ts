@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createHttpTerminator } from "http-terminator";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, HeaderMap, type BaseContext } from "@apollo/server";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
@@ -35,11 +36,14 @@ export interface RunningSubgraph {
   close(): Promise<void>;
 }
 
+/** How long shutdown waits for requests in flight before it cuts their connections (within the process's 10 s). */
+const DRAIN_MS = 5_000;
+
 const UNVERIFIED = "The request's principal could not be verified";
 
 /** Reads the principal header; a missing, forged or stale one is refused outright. */
-export function principalFromHeader(header: string | string[] | undefined, secret: string): Principal | null {
-  const verdict = verifyPrincipal(Array.isArray(header) ? header[0] : header, secret);
+export async function principalFromHeader(header: string | string[] | undefined, secret: string): Promise<Principal | null> {
+  const verdict = await verifyPrincipal(Array.isArray(header) ? header[0] : header, secret);
   if (!verdict.ok) {
     throw new GraphQLError(UNVERIFIED, {
       extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
@@ -109,6 +113,8 @@ export async function startSubgraphServer<TContext extends BaseContext>(
       else res.end();
     });
   });
+  // Counts the sockets from the first one, for the drain on shutdown.
+  const terminator = createHttpTerminator({ server, gracefulTerminationTimeout: DRAIN_MS });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -123,7 +129,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     // valid signature is refused before its body is read (and the connection closed, not to read it).
     let principal: Principal | null;
     try {
-      principal = principalFromHeader(req.headers[PRINCIPAL_HEADER], internalSecret);
+      principal = await principalFromHeader(req.headers[PRINCIPAL_HEADER], internalSecret);
     } catch {
       res.setHeader("connection", "close");
       res.once("finish", () => req.destroy());
@@ -163,11 +169,11 @@ export async function startSubgraphServer<TContext extends BaseContext>(
       // The gateway multiplexes every client's subscriptions over one socket and
       // signs each operation's principal into `extensions.headers` (Hive's
       // propagateHeaders); a client of its own may sign its connection instead.
-      context: async (ctx, _id, payload) => createContext(principalFromHeader(wsPrincipalHeader(ctx, payload), internalSecret)),
+      context: async (ctx, _id, payload) => createContext(await principalFromHeader(wsPrincipalHeader(ctx, payload), internalSecret)),
       // A missing, forged or stale principal gets an error for that operation,
       // with its code, rather than a dropped socket.
-      onSubscribe: (ctx, _id, payload) => {
-        if (!verifyPrincipal(wsPrincipalHeader(ctx, payload), internalSecret).ok) {
+      onSubscribe: async (ctx, _id, payload) => {
+        if (!(await verifyPrincipal(wsPrincipalHeader(ctx, payload), internalSecret)).ok) {
           return [new GraphQLError(UNVERIFIED, { extensions: { code: "UNAUTHENTICATED" } })];
         }
         return undefined;
@@ -196,10 +202,11 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     // Once: a second call (the service closing a subgraph already closed) waits for the first.
     close: () =>
       (closing ??= (async () => {
+        // Subscriptions first (1001, answered): http-terminator cuts an upgraded socket at once.
         await wsServer.dispose();
         wss.close();
-        server.closeIdleConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        // No new connection, `connection: close` on the requests in flight, idle sockets closed, the rest cut after DRAIN_MS.
+        await terminator.terminate();
         await apollo.stop();
       })()),
   };

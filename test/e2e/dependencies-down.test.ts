@@ -80,7 +80,7 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 30_000): Pr
 async function exchangeAsAdmin(query: string, variables: Record<string, unknown>) {
   const response = await fetch(subgraphUrl("exchange"), {
     method: "POST",
-    headers: { "content-type": "application/json", [PRINCIPAL_HEADER]: signPrincipal({ kind: "ADMIN", id: null }, secret) },
+    headers: { "content-type": "application/json", [PRINCIPAL_HEADER]: await signPrincipal({ kind: "ADMIN", id: null }, secret) },
     body: JSON.stringify({ query, variables }),
     signal: AbortSignal.timeout(20_000),
   });

@@ -111,6 +111,7 @@ it("SIGTERM ends every subscription cleanly (SSE `complete`, WebSocket 1001) and
   const signalled = Date.now();
   p.child.kill("SIGTERM");
   expect(await p.exit()).toBe(0);
+  process.stdout.write(`[lifecycle] exited ${Date.now() - signalled} ms after SIGTERM, holding an SSE and a WebSocket subscription\n`);
   expect(Date.now() - signalled).toBeLessThan(10_000);
   await sse.ended;
   expect(sse.events).toEqual([{ event: "complete", data: null }]);

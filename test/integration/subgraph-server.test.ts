@@ -42,10 +42,10 @@ const products = () => connection.collection("products").countDocuments();
 
 describe("subgraph HTTP server", () => {
   it("accepts a freshly signed admin principal", async () => {
-    const response = await createProduct(signPrincipal({ kind: "ADMIN", id: null }, secret));
+    const response = await createProduct(await signPrincipal({ kind: "ADMIN", id: null }, secret));
     expect(response.errors).toBeUndefined();
     const id = response.data.createProduct.id as string;
-    const read = await post({ query: print(ProductByIdDocument), variables: { id } }, signPrincipal(null, secret));
+    const read = await post({ query: print(ProductByIdDocument), variables: { id } }, await signPrincipal(null, secret));
     expect(read.data).toEqual({ product: response.data.createProduct });
   });
 
@@ -55,7 +55,7 @@ describe("subgraph HTTP server", () => {
     ["malformed", () => "not-a-principal"],
   ])("refuses a principal %s with 401 UNAUTHENTICATED, changing nothing", async (_, header) => {
     const before = await products();
-    const response = await createProduct(header());
+    const response = await createProduct(await header());
     expect(response.status).toBe(401);
     expect(errorCodes(response)).toEqual(["UNAUTHENTICATED"]);
     expect(await products()).toBe(before);
@@ -63,7 +63,7 @@ describe("subgraph HTTP server", () => {
 
   it("treats a signed anonymous principal as anonymous", async () => {
     const before = await products();
-    expect(errorCodes(await createProduct(signPrincipal(null, secret)))).toEqual(["UNAUTHENTICATED"]);
+    expect(errorCodes(await createProduct(await signPrincipal(null, secret)))).toEqual(["UNAUTHENTICATED"]);
     expect(await products()).toBe(before);
   });
 
@@ -79,7 +79,7 @@ describe("subgraph HTTP server", () => {
   });
 
   it("refuses introspection unless it is switched on, signed or not", async () => {
-    const response = await post({ query: "{ __schema { queryType { name } } }" }, signPrincipal({ kind: "ADMIN", id: null }, secret));
+    const response = await post({ query: "{ __schema { queryType { name } } }" }, await signPrincipal({ kind: "ADMIN", id: null }, secret));
     expect(response.data?.__schema ?? null).toBeNull();
     expect(response.errors?.[0]?.message).toMatch(/[Ii]ntrospection/);
   });

@@ -50,12 +50,15 @@ function subgraph(source: () => AsyncIterator<number>) {
 
 
 // Signed as the gateway signs every request to a subgraph, anonymous ones included.
-const request = {
-  document: parse("subscription { tick }"),
-  variables: {},
-  operationType: "subscription",
-  extensions: { headers: { [PRINCIPAL_HEADER]: signPrincipal(null, SECRET) } },
-} as ExecutionRequest;
+let request: ExecutionRequest;
+beforeAll(async () => {
+  request = {
+    document: parse("subscription { tick }"),
+    variables: {},
+    operationType: "subscription",
+    extensions: { headers: { [PRINCIPAL_HEADER]: await signPrincipal(null, SECRET) } },
+  } as ExecutionRequest;
+});
 
 async function* count(to: number) {
   for (let n = 1; n <= to; n++) yield n;

@@ -50,7 +50,7 @@ export class EntityDirectory {
         method: "POST",
         headers: {
           "content-type": "application/json",
-          [PRINCIPAL_HEADER]: signPrincipal(SERVICE_PRINCIPAL, this.options.internalSecret),
+          [PRINCIPAL_HEADER]: await signPrincipal(SERVICE_PRINCIPAL, this.options.internalSecret),
         },
         body: JSON.stringify({
           query: `query($r: [_Any!]!) { _entities(representations: $r) { ${types.map((t) => `... on ${t} { id name }`).join(" ")} } }`,

@@ -24,7 +24,7 @@ export async function lookUpGtins(
   try {
     const response = await fetch(catalogUrl, {
       method: "POST",
-      headers: { "content-type": "application/json", [PRINCIPAL_HEADER]: signPrincipal(SERVICE_PRINCIPAL, internalSecret) },
+      headers: { "content-type": "application/json", [PRINCIPAL_HEADER]: await signPrincipal(SERVICE_PRINCIPAL, internalSecret) },
       body: JSON.stringify({ query, variables: Object.fromEntries(distinct.map((g, i) => [`g${i}`, g])) }),
       signal: AbortSignal.timeout(timeoutMs),
     });

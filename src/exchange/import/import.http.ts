@@ -52,7 +52,7 @@ export function importRoutes(service: ImportService, internalSecret: string, max
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     if (!url.pathname.startsWith("/imports/")) return false;
     try {
-      const verdict = verifyPrincipal(req.headers[PRINCIPAL_HEADER] as string | undefined, internalSecret);
+      const verdict = await verifyPrincipal(req.headers[PRINCIPAL_HEADER] as string | undefined, internalSecret);
       if (!verdict.ok) {
         sendError(res, 401, "UNAUTHENTICATED", "The request's principal could not be verified");
         return true;
