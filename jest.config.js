@@ -8,9 +8,10 @@
  * Jest runs modules in a VM context where `import()` needs
  * --experimental-vm-modules. The Rust query planner's runtime loads its native
  * planner with `await import(...)` from CommonJS, so that one file goes through
- * swc too, which turns the dynamic import into a `require`.
+ * swc too, which turns the dynamic import into a `require`; so does the OTLP
+ * exporter, which loads `http` that way (test/e2e/tracing.test.ts).
  */
-const dynamicImportToRequire = ["@graphql-hive/router-runtime"];
+const dynamicImportToRequire = ["@graphql-hive/router-runtime", "@opentelemetry/otlp-exporter-base"];
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",
@@ -21,7 +22,8 @@ module.exports = {
   setupFiles: ["<rootDir>/test/helpers/setup.ts"],
   testTimeout: 30_000,
   moduleFileExtensions: ["ts", "js", "cjs", "json", "node"],
-  transformIgnorePatterns: [`/node_modules/(?!(${dynamicImportToRequire.join("|")})/)`],
+  // Judged by the innermost node_modules: the exporter's copy is nested under the package that needs it.
+  transformIgnorePatterns: [`/node_modules/(?!.*/node_modules/)(?!(${dynamicImportToRequire.join("|")})/)`],
   transform: {
     "^.+\\.ts$": [
       "@swc/jest",
@@ -36,7 +38,7 @@ module.exports = {
         },
       },
     ],
-    [`/node_modules/(${dynamicImportToRequire.join("|")})/.+\\.cjs$`]: [
+    [`/node_modules/(${dynamicImportToRequire.join("|")})/.+\\.c?js$`]: [
       "@swc/jest",
       {
         module: { type: "commonjs", ignoreDynamic: false },

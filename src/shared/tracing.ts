@@ -44,16 +44,19 @@ export interface TracingOptions {
 export async function startTracing(options: TracingOptions): Promise<void> {
   if (!options.endpoint || enabled) return;
   // Loaded only when on: a process without an endpoint never loads the SDK.
-  const [{ openTelemetrySetup }, { AsyncLocalStorageContextManager }, { OTLPTraceExporter }] = await Promise.all([
+  const [{ openTelemetrySetup }, { AsyncLocalStorageContextManager }, { OTLPTraceExporter }, { Logger }] = await Promise.all([
     import("@graphql-hive/plugin-opentelemetry/setup"),
     import("@opentelemetry/context-async-hooks"),
     import("@opentelemetry/exporter-trace-otlp-http"),
+    import("@graphql-hive/logger"),
   ]);
   openTelemetrySetup({
     contextManager: new AsyncLocalStorageContextManager(),
     resource: { serviceName: options.serviceName },
     traces: { exporter: new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/+$/, "")}/v1/traces` }) },
     configureDiagLogger: false,
+    // Our logs are JSON lines on stderr: the setup's own notice (multi-line, on stdout) is ours below instead.
+    log: new Logger({ level: "error" }),
   });
   provider = (trace.getTracerProvider() as { getDelegate?(): TracerProvider }).getDelegate?.() as typeof provider;
   enabled = true;
@@ -115,6 +118,11 @@ export async function inSpan<T>(
   } finally {
     span.end();
   }
+}
+
+/** Runs `fn` outside any trace: background work a request only woke up (a webhook's deliveries) must not join that request's trace. */
+export function detached<T>(fn: () => T): T {
+  return enabled ? context.with(ROOT_CONTEXT, fn) : fn();
 }
 
 /** A span already over: the moment something happened (an event pushed to a subscription), in the trace that caused it. */

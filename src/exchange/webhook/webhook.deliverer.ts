@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { EventBus } from "../../shared/bus";
 import { groupBy } from "../../shared/group-by";
 import { logger } from "../../shared/logger";
-import { contextOf, inSpan, linkTo, SpanKind } from "../../shared/tracing";
+import { contextOf, detached, inSpan, linkTo, SpanKind } from "../../shared/tracing";
 import { webhookDeliveries, webhookDeliveryLatency, webhooksHeld, webhookStatsSources } from "../../shared/webhook-metrics";
 import type { FeedEventRecord } from "../feed/feed.model";
 import { buildDelivery, backoffMs, MAX_EVENTS_PER_DELIVERY, postDelivery, type AttemptResult } from "./webhook.http";
@@ -81,7 +81,8 @@ class Worker {
       return;
     }
     this.running = true;
-    void this.run();
+    // Its own work: each delivery joins the trace of its events (see `step`), not that of whatever rang.
+    void detached(() => this.run());
   }
 
   stop(): void {
