@@ -110,7 +110,6 @@ describe.each<[string, StartOptions["subgraphTransport"]]>([
       return otlp.trace(traceId!);
     };
     const spans = await until(spansOf, (s) => s.some((x) => x.name === "offerFeed push") && s.some((x) => x.name === "webhook delivery"), 10_000, "the trace's spans");
-    if (process.env.TRACE_DEBUG) console.log(spans.map((s) => `${s.spanId} <- ${s.parentSpanId} ${s.name} ${JSON.stringify(s.attributes)}`).join("\n"));
     expect(otlp.rejected).toEqual([]);
     expectOneTree(spans);
 
