@@ -8,12 +8,13 @@
  * Jest runs modules in a VM context where `import()` needs
  * --experimental-vm-modules. The Rust query planner's runtime loads its native
  * planner with `await import(...)` from CommonJS, so that one file goes through
- * swc too, which turns the dynamic import into a `require`.
+ * swc too, which turns the dynamic import into a `require`; so does the OTLP
+ * exporter, which loads `http` that way (test/e2e/tracing.test.ts).
  *
  * jose is published as ES modules only: Node's own `require` loads them, Jest's
  * does not, so swc turns them into CommonJS for the tests.
  */
-const dynamicImportToRequire = ["@graphql-hive/router-runtime"];
+const dynamicImportToRequire = ["@graphql-hive/router-runtime", "@opentelemetry/otlp-exporter-base"];
 const esmOnly = ["jose"];
 /** @type {import('jest').Config} */
 module.exports = {
@@ -25,7 +26,8 @@ module.exports = {
   setupFiles: ["<rootDir>/test/helpers/setup.ts"],
   testTimeout: 30_000,
   moduleFileExtensions: ["ts", "js", "cjs", "json", "node"],
-  transformIgnorePatterns: [`/node_modules/(?!(${[...dynamicImportToRequire, ...esmOnly].join("|")})/)`],
+  // Judged by the innermost node_modules: the exporter's copy is nested under the package that needs it.
+  transformIgnorePatterns: [`/node_modules/(?!.*/node_modules/)(?!(${[...dynamicImportToRequire, ...esmOnly].join("|")})/)`],
   transform: {
     "^.+\\.ts$": [
       "@swc/jest",
@@ -40,7 +42,7 @@ module.exports = {
         },
       },
     ],
-    [`/node_modules/(${dynamicImportToRequire.join("|")})/.+\\.cjs$`]: [
+    [`/node_modules/(${dynamicImportToRequire.join("|")})/.+\\.c?js$`]: [
       "@swc/jest",
       {
         module: { type: "commonjs", ignoreDynamic: false },

@@ -3,6 +3,7 @@ import { GraphQLError, parse, type ExecutionResult } from "graphql";
 import { isLocalGeneration } from "../shared/bus";
 import { ServiceUnavailableError } from "../shared/errors";
 import { SERVICE_PRINCIPAL, PRINCIPAL_HEADER, signPrincipal, type Principal } from "../shared/principal";
+import { traceHeaders } from "../shared/tracing";
 import { inProcessExecutor, type LocalSubgraph } from "./in-process";
 
 export type Authenticator = ((apiKey: string) => Promise<Principal>) & {
@@ -44,7 +45,7 @@ export function httpKeyLookup(accountsUrl: () => string, internalSecret: string)
   return async (apiKey) => {
     const response = await fetch(accountsUrl(), {
       method: "POST",
-      headers: { "content-type": "application/json", [PRINCIPAL_HEADER]: await signPrincipal(SERVICE_PRINCIPAL, internalSecret) },
+      headers: { "content-type": "application/json", [PRINCIPAL_HEADER]: await signPrincipal(SERVICE_PRINCIPAL, internalSecret), ...traceHeaders() },
       body: JSON.stringify({ query: LOOKUP_QUERY, variables: { k: apiKey } }),
       signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS),
     });
@@ -58,7 +59,7 @@ export function httpKeyLookup(accountsUrl: () => string, internalSecret: string)
  * principal, no loopback request.
  */
 export function inProcessKeyLookup(accounts: LocalSubgraph, internalSecret: string): KeyLookup {
-  const execute = inProcessExecutor(accounts, internalSecret);
+  const execute = inProcessExecutor(accounts, internalSecret, "accounts");
   const document = parse(LOOKUP_QUERY);
   return async (apiKey) =>
     principalIn(

@@ -3,6 +3,7 @@ import { unifiedGraphHandler } from "@graphql-hive/router-runtime";
 import { GraphQLError } from "graphql";
 import { DomainError } from "../shared/errors";
 import { PRINCIPAL_HEADER, signPrincipal, type Principal } from "../shared/principal";
+import { gatewayTracingPlugins } from "../shared/tracing";
 import { bearerKey, type Authenticator } from "./authenticate";
 import { useEntityCache } from "./entity-cache";
 import { useEventStreamErrorsInStream } from "./event-stream";
@@ -131,7 +132,9 @@ export function createGateway(options: GatewayOptions) {
       fromClientToSubgraphs: async ({ context }) => ({ [PRINCIPAL_HEADER]: await signPrincipal((context as Partial<GatewayContext>).principal ?? null, internalSecret) }),
     },
     // Subscriptions go to the subgraphs over WebSockets of their own, or by direct calls in this process (see ./subscriptions.ts).
-    plugins: () => [
+    plugins: (configContext) => [
+      // First, so that its request span holds everything the others do (none when tracing is off).
+      ...gatewayTracingPlugins(configContext),
       // Limits first: a request they refuse costs no key look-up and no rate budget.
       ...(options.queryLimits ? useQueryLimits(options.queryLimits) : []),
       ...useFieldSuggestions(options.fieldSuggestions ?? true),

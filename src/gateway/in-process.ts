@@ -5,6 +5,7 @@ import { formatError } from "../shared/errors";
 import { logger } from "../shared/logger";
 import { PRINCIPAL_HEADER, type Principal } from "../shared/principal";
 import { principalFromHeader } from "../shared/subgraph-server";
+import { inSpan, SpanKind } from "../shared/tracing";
 import type { Upstream } from "./subscriptions";
 
 /** A subgraph that runs in the gateway's own process: its schema and its per-request context. */
@@ -28,20 +29,22 @@ const asGatewayError = (error: GraphQLError) => {
  * subgraph's `formatError`. Documents come from the query planner, built
  * against the supergraph, so they are not validated again.
  */
-export function inProcessExecutor(subgraph: LocalSubgraph, internalSecret: string) {
-  return async (request: ExecutionRequest): Promise<ExecutionResult> => {
-    const contextValue = await contextFor(subgraph, request, internalSecret);
-    if (contextValue instanceof GraphQLError) return { errors: [asGatewayError(contextValue)] };
-    return asGatewayResult(
-      await execute({
-        schema: subgraph.schema,
-        document: request.document,
-        variableValues: request.variables,
-        operationName: request.operationName,
-        contextValue,
-      }),
-    );
-  };
+export function inProcessExecutor(subgraph: LocalSubgraph, internalSecret: string, name = "subgraph") {
+  // The subgraph's side of the call, as its HTTP server would open it: child of the gateway's subgraph span.
+  return (request: ExecutionRequest): Promise<ExecutionResult> =>
+    inSpan(`subgraph ${name}`, { kind: SpanKind.SERVER, attributes: { "offergate.subgraph": name, "graphql.operation.type": request.operationType ?? "" } }, async () => {
+      const contextValue = await contextFor(subgraph, request, internalSecret);
+      if (contextValue instanceof GraphQLError) return { errors: [asGatewayError(contextValue)] };
+      return asGatewayResult(
+        await execute({
+          schema: subgraph.schema,
+          document: request.document,
+          variableValues: request.variables,
+          operationName: request.operationName,
+          contextValue,
+        }),
+      );
+    });
 }
 
 /** The subgraph's context for the request's signed principal, or the error that refuses it. */
@@ -136,7 +139,7 @@ export function inProcessUpstream(subgraph: LocalSubgraph, internalSecret: strin
  * ./subscriptions.ts, which calls `inProcessUpstream` for these subgraphs.
  */
 export function useInProcessSubgraphs(subgraphs: Record<string, LocalSubgraph>, internalSecret: string): GatewayPlugin {
-  const executors = new Map(Object.entries(subgraphs).map(([name, s]) => [name, inProcessExecutor(s, internalSecret)]));
+  const executors = new Map(Object.entries(subgraphs).map(([name, s]) => [name, inProcessExecutor(s, internalSecret, name)]));
   return {
     onSubgraphExecute({ subgraphName, executionRequest, setExecutor }) {
       if (executionRequest.operationType === "subscription") return;

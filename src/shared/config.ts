@@ -120,6 +120,14 @@ const schema = z.object({
   IMPORT_POLL_MS: positiveInt.default(1_000),
   // Lines stored and applied together (one submitOffers call each).
   IMPORT_CHUNK_LINES: positiveInt.max(1000).default(1000),
+  // Traces, by OTLP over HTTP to this base URL (a collector's :4318); unset: tracing is off.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .string()
+    .url()
+    .refine((v) => /^https?:\/\//.test(v), "must be an http:// or https:// URL")
+    .optional(),
+  // The service name spans carry (default: offergate, or offergate-<part> for a separate process).
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -186,6 +194,8 @@ export interface Config {
     pollMs: number;
   };
   imports: { maxBytes: number; maxLines: number; chunkLines: number; leaseMs: number; pollMs: number };
+  /** OTLP/HTTP traces: where to (unset: off), and under which service name. */
+  tracing: { endpoint?: string; serviceName?: string };
 }
 
 export interface FeedLayoutConfig {
@@ -273,5 +283,6 @@ export function loadConfig(
       pollMs: e.WEBHOOK_POLL_MS,
     },
     imports: { maxBytes: e.IMPORT_MAX_BYTES, maxLines: e.IMPORT_MAX_LINES, chunkLines: e.IMPORT_CHUNK_LINES, leaseMs: e.IMPORT_LEASE_MS, pollMs: e.IMPORT_POLL_MS },
+    tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME },
   };
 }

@@ -65,6 +65,11 @@ function bulkWriteStatements(operations: unknown, options: unknown): number {
   return inserts + kinds.filter((kind) => kind === "update" || kind === "delete").length;
 }
 
+/** The commands one collection operation sends (none for operations we do not count). */
+export function commandsOf(method: string, params: unknown[]): string[] {
+  return (method === "bulkWrite" ? bulkCommands(params[0], params[1]) : [COMMAND_OF[method] ?? ""]).filter(Boolean);
+}
+
 /**
  * Counts the commands a connection sends, from its collection operations
  * (mongoose's `operation-start`), each as the command it sends. The driver's
@@ -74,10 +79,10 @@ function bulkWriteStatements(operations: unknown, options: unknown): number {
  */
 export function countCommands(connection: Connection): void {
   connection.on("operation-start", (op: { collectionName: string; method: string; params: unknown[] }) => {
-    const commands = op.method === "bulkWrite" ? bulkCommands(op.params[0], op.params[1]) : [COMMAND_OF[op.method] ?? ""];
+    const commands = commandsOf(op.method, op.params);
     // The feed log's partitions (`feed_events_p<k>`) count as the one collection they split.
     const collection = op.collectionName.replace(/_p\d+$/, "");
-    for (const command of commands) if (command) dbCommands.inc({ collection, command });
+    for (const command of commands) dbCommands.inc({ collection, command });
     const statements =
       op.method === "bulkWrite"
         ? bulkWriteStatements(op.params[0], op.params[1])

@@ -1,5 +1,6 @@
 import mongoose, { type Connection, type Model } from "mongoose";
 import { countCommands } from "./db-metrics";
+import { traceDatabase } from "./tracing";
 
 // The embedded server has no `create` command: collections come into being on
 // first write, and indexes are built explicitly by `ensureIndexes`.
@@ -30,6 +31,7 @@ export async function connectMongo(uri: string, appName: string): Promise<Connec
     maxPoolSize: 50,
   });
   countCommands(connection);
+  traceDatabase(connection);
   await connection.asPromise();
   return connection;
 }

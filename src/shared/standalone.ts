@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { setLogLevel } from "./logger";
 import { assertPortFree, failStart, onShutdown } from "./shutdown";
+import { flushTracing, startTracing } from "./tracing";
 
 /**
  * Runs one part of offergate as its own process (a subgraph or the gateway):
@@ -20,10 +21,14 @@ export function runStandalone(
     if (missing.length) throw new ConfigError(missing.map((name) => `${name}: required to run the ${part} on its own`));
     const config = loadConfig();
     setLogLevel(config.logLevel);
+    await startTracing({ endpoint: config.tracing.endpoint, serviceName: config.tracing.serviceName ?? `offergate-${part.split(" ")[0]}` });
     const listenPort = port?.(config);
     if (listenPort) await assertPortFree(listenPort, config.host);
     const running = await start(config);
-    onShutdown(() => running.close());
+    onShutdown(async () => {
+      await running.close();
+      await flushTracing();
+    });
     process.stderr.write(`offergate ${part} listening on ${running.url}\n`);
   };
   main().catch((error: unknown) => failStart(part, error));

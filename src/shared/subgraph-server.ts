@@ -9,6 +9,7 @@ import { WebSocketServer } from "ws";
 import { formatError } from "./errors";
 import { logger } from "./logger";
 import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from "./principal";
+import { inSpan, requestContext, SpanKind } from "./tracing";
 import { logClientSocketErrors } from "./websocket-errors";
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
@@ -139,26 +140,31 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
     }
-    const raw = req.method === "POST" ? await readBody(req, maxBody) : "";
-    let body: unknown;
-    try {
-      body = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      return sendJson(res, 400, { errors: [{ message: "Malformed JSON body", extensions: { code: "BAD_USER_INPUT" } }] });
-    }
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
-      context: async () => createContext(principal),
+    // The gateway's trace goes on here, from the request's `traceparent`.
+    const attributes = { "offergate.subgraph": name, "http.request.method": req.method ?? "GET", "url.path": url.pathname };
+    await inSpan(`subgraph ${name}`, { kind: SpanKind.SERVER, attributes, parent: requestContext(req.headers) }, async (span) => {
+      const raw = req.method === "POST" ? await readBody(req, maxBody) : "";
+      let body: unknown;
+      try {
+        body = raw ? JSON.parse(raw) : undefined;
+      } catch {
+        return sendJson(res, 400, { errors: [{ message: "Malformed JSON body", extensions: { code: "BAD_USER_INPUT" } }] });
+      }
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
+        context: async () => createContext(principal),
+      });
+      span?.setAttribute("http.response.status_code", response.status ?? 200);
+      const outHeaders: Record<string, string> = {};
+      for (const [key, value] of response.headers) outHeaders[key] = value;
+      res.writeHead(response.status ?? 200, outHeaders);
+      if (response.body.kind === "complete") {
+        res.end(response.body.string);
+        return;
+      }
+      for await (const chunk of response.body.asyncIterator) res.write(chunk);
+      res.end();
     });
-    const outHeaders: Record<string, string> = {};
-    for (const [key, value] of response.headers) outHeaders[key] = value;
-    res.writeHead(response.status ?? 200, outHeaders);
-    if (response.body.kind === "complete") {
-      res.end(response.body.string);
-      return;
-    }
-    for await (const chunk of response.body.asyncIterator) res.write(chunk);
-    res.end();
   }
 
   // ws would take messages of up to 100 MiB.

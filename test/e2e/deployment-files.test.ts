@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { CONFIG_VARIABLES, loadConfig } from "../../src/shared/config";
 import { startJongodb, type EmbeddedMongo } from "../../src/shared/embedded-mongo";
+import { until } from "../helpers/live";
+import { OtlpReceiver } from "../helpers/otlp-receiver";
 import { freePort, runNode, type RunningProcess } from "../helpers/processes";
 import { describeWithRedis, REDIS_URL } from "../helpers/redis";
 
@@ -25,6 +27,7 @@ interface ComposeService {
   depends_on?: Record<string, unknown>;
   healthcheck?: { test: string[] };
   ports?: string[];
+  volumes?: string[];
 }
 
 /** compose.yaml with `${VAR:?...}` and `${VAR}` replaced from `vars`. */
@@ -77,10 +80,29 @@ describe("compose.yaml", () => {
     for (const part of ["accounts", "catalog", "exchange"]) expect(commands).toContain(`node dist/${part}/server.js`);
     expect(commands.filter((c) => c === "node dist/gateway/server.js")).toHaveLength(2);
     const published = Object.values(services).flatMap((s) => s.ports ?? []);
-    expect(published).toEqual(["4000:4000"]);
+    // Beside the one public port, only the trace UI, and on the host's loopback.
+    expect(published.filter((p) => !p.startsWith("127.0.0.1:"))).toEqual(["4000:4000"]);
+    expect(published.filter((p) => p.startsWith("127.0.0.1:"))).toEqual(["127.0.0.1:16686:16686"]);
     const nginx = read("deploy/nginx.conf");
     expect(nginx).toMatch(/server gateway-1:4000/);
     expect(nginx).toMatch(/server gateway-2:4000/);
+  });
+
+  it("sends every part's traces by OTLP to a collector, and on to Jaeger", () => {
+    for (const [, s] of offergateServices(services)) expect(s.environment!.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://otel-collector:4318");
+    const collector = services["otel-collector"]!;
+    const [mount] = collector.volumes ?? [];
+    const [file, inContainer] = mount!.split(":");
+    expect(collector.command).toContain(`--config=${inContainer}`);
+    const config = parseYaml(read(file!)) as {
+      receivers: { otlp: { protocols: { http: { endpoint: string } } } };
+      exporters: Record<string, { endpoint: string }>;
+      service: { pipelines: { traces: { receivers: string[]; exporters: string[] } } };
+    };
+    expect(config.receivers.otlp.protocols.http.endpoint).toBe("0.0.0.0:4318");
+    expect(config.service.pipelines.traces.receivers).toEqual(["otlp"]);
+    expect(config.service.pipelines.traces.exporters.map((e) => config.exporters[e]!.endpoint)).toEqual(["jaeger:4317"]);
+    expect(services.jaeger!.image).toMatch(/^jaegertracing\/all-in-one:/);
   });
 
   it("refuses to start without the secrets", () => {
@@ -133,8 +155,10 @@ describeWithRedis("compose.yaml's services, outside containers", () => {
   beforeAll(async () => {
     mongo = await startJongodb();
   });
+  const stops: (() => Promise<void>)[] = [];
   afterAll(async () => {
     for (const p of running) await p.stop("SIGKILL");
+    for (const stop of stops) await stop();
     await mongo?.stop();
   });
 
@@ -157,8 +181,11 @@ describeWithRedis("compose.yaml's services, outside containers", () => {
     expect(await response.json()).toEqual({ data: { viewer: { kind: "ADMIN" } } });
   }, 60_000);
 
-  it("start by their own commands and environment, and serve a query through a gateway", async () => {
+  it("start by their own commands and environment, serve a query through a gateway, and trace it across processes", async () => {
     const services = compose(secrets);
+    // The collector's place: a real OTLP receiver.
+    const otlp = await new OtlpReceiver().start();
+    stops.push(() => otlp.stop());
     const ports: Record<string, number> = {};
     for (const [name] of offergateServices(services)) ports[name] = await freePort();
     // What the container network would resolve: each service's host and port here.
@@ -166,6 +193,7 @@ describeWithRedis("compose.yaml's services, outside containers", () => {
       value
         .replace(/^mongodb:\/\/mongo:27017\/offergate\?replicaSet=rs0$/, mongo.uri)
         .replace(/^redis:\/\/redis:6379$/, REDIS_URL)
+        .replace(/^http:\/\/otel-collector:4318$/, otlp.endpoint)
         .replace(/^http:\/\/(accounts|catalog|exchange):\d+/, (_, host: string) => `http://127.0.0.1:${ports[host]}`);
     const start = (name: string) => {
       const s = services[name];
@@ -187,5 +215,16 @@ describeWithRedis("compose.yaml's services, outside containers", () => {
     expect(await response.json()).toEqual({ data: { viewer: { kind: "ADMIN" }, products: { totalCount: 0 } } });
     const ready = await fetch(`http://127.0.0.1:${ports["gateway-1"]}/ready`);
     expect(ready.status).toBe(200);
+    // One trace, from the gateway's process into the subgraphs' (batched: sent within seconds).
+    const spans = await until(
+      () => otlp.spans,
+      (all) => all.some((s) => s.service === "offergate-gateway" && s.name.startsWith("graphql.operation") && new Set(otlp.trace(s.traceId).map((t) => t.service)).has("offergate-catalog")),
+      20_000,
+      "a trace across the gateway and the catalog",
+    );
+    const operation = spans.find((s) => s.service === "offergate-gateway" && s.name.startsWith("graphql.operation") && otlp.trace(s.traceId).some((t) => t.service === "offergate-catalog"))!;
+    const traced = new Set(otlp.trace(operation.traceId).map((s) => s.service));
+    expect(traced).toEqual(new Set(["offergate-gateway", "offergate-accounts", "offergate-catalog"]));
+    expect(otlp.trace(operation.traceId).some((s) => s.service === "offergate-catalog" && s.attributes["db.system"] === "mongodb")).toBe(true);
   }, 90_000);
 });

@@ -145,4 +145,14 @@ describe("the standalone gateway's supergraph source", () => {
     expect(problemsOf({ SUBGRAPH_URLS: "accounts=not a url" })[0]).toMatch(/^SUBGRAPH_URLS/);
     expect(problemsOf({ SUBGRAPH_URLS: "accounts=http://a/graphql", SUPERGRAPH_PATH: "x.graphql" })[0]).toMatch(/^SUPERGRAPH_PATH: not with SUBGRAPH_URLS/);
   });
+
+  it("turns tracing on with an http(s) OTLP endpoint only, and leaves it off by default", () => {
+    expect(loadConfig({}).tracing).toEqual({ endpoint: undefined, serviceName: undefined });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318", OTEL_SERVICE_NAME: "og" }).tracing).toEqual({
+      endpoint: "http://collector:4318",
+      serviceName: "og",
+    });
+    expect(problemsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" })[0]).toMatch(/^OTEL_EXPORTER_OTLP_ENDPOINT/);
+    expect(problemsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "grpc://collector:4317" })[0]).toMatch(/^OTEL_EXPORTER_OTLP_ENDPOINT: must be an http/);
+  });
 });

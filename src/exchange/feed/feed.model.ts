@@ -13,6 +13,8 @@ export interface FeedEventRecord {
   price: number;
   unavailableReason: UnavailableReason | null;
   occurredAt: Date;
+  /** The W3C trace context of the request that raised it (when traced). */
+  traceparent?: string;
 }
 
 const feedEventSchema = new Schema<FeedEventRecord>(
@@ -27,6 +29,7 @@ const feedEventSchema = new Schema<FeedEventRecord>(
     price: { type: Number, required: true },
     unavailableReason: { type: String, default: null },
     occurredAt: { type: Date, required: true },
+    traceparent: { type: String, required: false },
   },
   { versionKey: false },
 );

@@ -189,4 +189,5 @@ const toRecord = ({ marketplaceId, offerId, event }: FeedAppend, seq: number): F
   price: event.price,
   unavailableReason: event.unavailableReason,
   occurredAt: event.occurredAt,
+  ...(event.traceparent ? { traceparent: event.traceparent } : {}),
 });

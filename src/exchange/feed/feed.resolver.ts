@@ -1,4 +1,5 @@
 import { Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Query, Resolver, Root, Subscription } from "type-graphql";
+import { contextOf, markSpan, tracingEnabled } from "../../shared/tracing";
 import type { ExchangeContext } from "../context";
 import { OfferType } from "../offer/offer.type";
 import { encodeFeedCursor } from "./feed.cursor";
@@ -64,6 +65,15 @@ export class FeedResolver {
  */
 function resolveFeedEvent(event: FeedEventRecord, ctx: ExchangeContext): FeedEventRecord {
   ctx.renewLoaders();
+  // The push to this subscription, in the trace of the mutation that raised the event.
+  if (event.traceparent && tracingEnabled()) {
+    markSpan("offerFeed push", contextOf(event.traceparent), {
+      "offergate.marketplace.id": event.marketplaceId,
+      "offergate.offer.id": event.offerId,
+      "offergate.feed.seq": event.seq,
+      "offergate.feed.event_type": event.type,
+    });
+  }
   return event;
 }
 

@@ -19,6 +19,8 @@ export interface OutboxEvent {
   price?: number;
   unavailableReason: UnavailableReason | null;
   occurredAt: Date;
+  /** The W3C trace context of the request that raised it, when traced: its feed pushes and webhook deliveries join that trace. */
+  traceparent?: string;
 }
 
 /** An outbox event with its number and price: what the feed appends. */
@@ -84,6 +86,7 @@ const outboxSchema = new Schema<OutboxEvent>(
     price: Number,
     unavailableReason: { type: String, default: null },
     occurredAt: Date,
+    traceparent: { type: String, required: false },
   },
   { _id: false },
 );

@@ -1,3 +1,4 @@
+import { currentTraceparent } from "../../shared/tracing";
 import { evaluateDirectOffer, evaluateForwardedOffer } from "../rules/availability";
 import { feedEventFor, visibleChange, type VisibleState } from "../rules/feed-events";
 import type { Availability, OfferEventType, OfferStatus } from "../rules/types";
@@ -46,13 +47,13 @@ const VISIBLE_FIELDS = [
 ] as const satisfies readonly (keyof VisibleState)[];
 
 /** An offer's feed event, as its outbox keeps it (see `OutboxEvent`). */
-const eventOf = (type: OfferEventType, after: VisibleState, occurredAt: Date): OutboxEvent => ({
-  type,
-  available: after.available,
-  quantity: after.quantity,
-  unavailableReason: after.unavailableReason,
-  occurredAt,
-});
+const eventOf = (type: OfferEventType, after: VisibleState, occurredAt: Date): OutboxEvent => {
+  const event: OutboxEvent = { type, available: after.available, quantity: after.quantity, unavailableReason: after.unavailableReason, occurredAt };
+  // Stored only when traced: the same for every offer the one request changes, so shared writes stay shared.
+  const traceparent = currentTraceparent();
+  if (traceparent) event.traceparent = traceparent;
+  return event;
+};
 
 const visible = (o: Pick<OfferRecord, keyof VisibleState>): VisibleState => ({
   status: o.status,

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { EventBus } from "../../shared/bus";
 import { groupBy } from "../../shared/group-by";
 import { logger } from "../../shared/logger";
+import { contextOf, detached, inSpan, linkTo, SpanKind } from "../../shared/tracing";
 import { webhookDeliveries, webhookDeliveryLatency, webhooksHeld, webhookStatsSources } from "../../shared/webhook-metrics";
 import type { FeedEventRecord } from "../feed/feed.model";
 import { buildDelivery, backoffMs, MAX_EVENTS_PER_DELIVERY, postDelivery, type AttemptResult } from "./webhook.http";
@@ -80,7 +81,8 @@ class Worker {
       return;
     }
     this.running = true;
-    void this.run();
+    // Its own work: each delivery joins the trace of its events (see `step`), not that of whatever rang.
+    void detached(() => this.run());
   }
 
   stop(): void {
@@ -158,11 +160,36 @@ class Worker {
     this.inFlight = { controller, epoch: doc.epoch, url: doc.url };
     let result: AttemptResult;
     try {
-      result = await postDelivery(doc.url, doc.secret, delivery, {
-        timeoutMs: d.options.timeoutMs,
-        allowPrivateTargets: d.options.allowPrivateTargets,
-        signal: controller.signal,
-      });
+      const post = () =>
+        postDelivery(doc.url, doc.secret, delivery, {
+          timeoutMs: d.options.timeoutMs,
+          allowPrivateTargets: d.options.allowPrivateTargets,
+          signal: controller.signal,
+        });
+      // In the trace of the mutation that raised its first event, linked to those of the others.
+      const [first, ...others] = delivery.traceparents ?? [];
+      result = first
+        ? await inSpan(
+            "webhook delivery",
+            {
+              kind: SpanKind.PRODUCER,
+              parent: contextOf(first),
+              links: others.flatMap((t) => linkTo(t) ?? []),
+              attributes: {
+                "offergate.webhook.id": doc._id,
+                "offergate.marketplace.id": doc.marketplaceId,
+                "offergate.webhook.delivery.id": delivery.id,
+                "offergate.feed.from_seq": delivery.fromSeq,
+                "offergate.feed.to_seq": delivery.toSeq,
+              },
+            },
+            async (span) => {
+              const attempt = await post();
+              span?.setAttribute("offergate.webhook.outcome", attempt.outcome);
+              return attempt;
+            },
+          )
+        : await post();
     } finally {
       this.inFlight = null;
     }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import { Webhook as StandardWebhook } from "standardwebhooks";
+import { traceHeaders } from "../../shared/tracing";
 import { encodeFeedCursor } from "../feed/feed.cursor";
 import type { FeedEventRecord } from "../feed/feed.model";
 import type { PendingDelivery } from "./webhook.model";
@@ -34,7 +35,8 @@ export function buildDelivery(webhookId: string, marketplaceId: string, epoch: n
       occurredAt: new Date(e.occurredAt).toISOString(),
     })),
   });
-  return { id, fromSeq, toSeq, body };
+  const traceparents = [...new Set(events.flatMap((e) => (e.traceparent ? [e.traceparent] : [])))];
+  return { id, fromSeq, toSeq, body, ...(traceparents.length ? { traceparents } : {}) };
 }
 
 export type AttemptOutcome = "delivered" | "http_error" | "timeout" | "network_error" | "private_target" | "cancelled";
@@ -115,6 +117,8 @@ export function postDelivery(url: string, secret: string, delivery: PendingDeliv
           "webhook-id": delivery.id,
           "webhook-timestamp": String(Math.floor(now.getTime() / 1000)),
           "webhook-signature": signature,
+          // The delivery's span (when traced), so that the receiver's work joins the trace of the change it hears of.
+          ...traceHeaders(),
         },
       },
       (response) => {

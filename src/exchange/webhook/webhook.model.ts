@@ -6,6 +6,8 @@ export interface PendingDelivery {
   fromSeq: number;
   toSeq: number;
   body: string;
+  /** The trace contexts of the requests that raised its events (when traced), distinct, in feed order: its spans are children of the first, linked to the rest. */
+  traceparents?: string[];
 }
 
 export interface WebhookRecord {
@@ -38,6 +40,7 @@ const pendingSchema = new Schema<PendingDelivery>(
     fromSeq: { type: Number, required: true },
     toSeq: { type: Number, required: true },
     body: { type: String, required: true },
+    traceparents: { type: [String], default: undefined },
   },
   { _id: false, versionKey: false },
 );
