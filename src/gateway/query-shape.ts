@@ -1,4 +1,4 @@
-import { Kind, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from "graphql";
+import { Kind, type DirectiveNode, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from "graphql";
 
 /**
  * What a document comes to once its fragments are expanded, measured before
@@ -22,6 +22,14 @@ export interface ShapeLimits {
 }
 
 export const DEFAULT_MAX_REPEATED_PAIRS = 2_000;
+/**
+ * Arguments per field or directive, directives per place, variables per
+ * operation: the contract's widest field takes a handful, and thousands of
+ * them cost validation hundreds of milliseconds (seconds on a busy machine).
+ */
+export const MAX_ARGUMENTS = 64;
+export const MAX_DIRECTIVES = 16;
+export const MAX_VARIABLES = 512;
 export const DEFAULT_MAX_NESTING = 256;
 /**
  * Map updates and selections visited before the measure gives up (some 50 ms):
@@ -73,6 +81,11 @@ export function checkQueryShape(document: DocumentNode, limits: ShapeLimits): Sh
     spend(shape.names.size);
     return pairsOf(shape);
   };
+  const checkDirectives = (directives: readonly DirectiveNode[] | undefined) => {
+    if (!directives) return;
+    if (directives.length > MAX_DIRECTIVES) throw new Refused(`A place in the query carries more than ${MAX_DIRECTIVES} directives`);
+    for (const d of directives) if ((d.arguments?.length ?? 0) > MAX_ARGUMENTS) throw new Refused(`A directive has more than ${MAX_ARGUMENTS} arguments`);
+  };
   const tooDeep = () => new Refused(`The query nests more than ${limits.maxNesting} levels once its fragments are expanded`);
 
   const fragmentShape = (name: string, level: number): Shape | undefined => {
@@ -105,7 +118,9 @@ export function checkQueryShape(document: DocumentNode, limits: ShapeLimits): Sh
     };
     spend(set.selections.length);
     for (const selection of set.selections) {
+      checkDirectives(selection.directives);
       if (selection.kind === Kind.FIELD) {
+        if ((selection.arguments?.length ?? 0) > MAX_ARGUMENTS) throw new Refused(`A field has more than ${MAX_ARGUMENTS} arguments`);
         const name = selection.alias?.value ?? selection.name.value;
         shape.fields = add(shape.fields, 1);
         shape.names.set(name, add(shape.names.get(name) ?? 0, 1));
@@ -141,8 +156,13 @@ export function checkQueryShape(document: DocumentNode, limits: ShapeLimits): Sh
 
   try {
     for (const d of document.definitions) {
-      if (d.kind === Kind.OPERATION_DEFINITION) judge(setShape(d.selectionSet, 1));
+      if (d.kind === Kind.OPERATION_DEFINITION) {
+        if ((d.variableDefinitions?.length ?? 0) > MAX_VARIABLES) throw new Refused(`An operation declares more than ${MAX_VARIABLES} variables`);
+        checkDirectives(d.directives);
+        judge(setShape(d.selectionSet, 1));
+      }
       else if (d.kind === Kind.FRAGMENT_DEFINITION) {
+        checkDirectives(d.directives);
         const shape = fragmentShape(d.name.value, 1);
         if (shape) judge(shape);
       }

@@ -18,6 +18,19 @@ describe("the shape of a query once its fragments are expanded", () => {
     expect(reason(q(4), { maxFields: 2 + 31, maxRepeatedPairs: Infinity })).toMatch(/more than 33 fields/);
   });
 
+  it("caps arguments per field or directive at 64, directives per place at 16, variables per operation at 512", () => {
+    const list = (n: number, text: string) => Array.from({ length: n }, (_, i) => text.replaceAll("$i", String(i))).join(" ");
+    expect(reason(`{ a(${list(64, "x$i: 1")}) }`)).toBe("ok");
+    expect(reason(`{ a(${list(65, "x$i: 1")}) }`)).toMatch(/more than 64 arguments/);
+    expect(reason(`{ a @d(${list(65, "x$i: 1")}) }`)).toMatch(/directive has more than 64 arguments/);
+    expect(reason(`{ a ${list(16, "@d$i")} }`)).toBe("ok");
+    expect(reason(`{ a ${list(17, "@d$i")} }`)).toMatch(/more than 16 directives/);
+    expect(reason(`{ ... on Q ${list(17, "@d$i")} { a } }`)).toMatch(/directives/);
+    expect(reason(`query Q ${list(17, "@d$i")} { a }`)).toMatch(/directives/);
+    expect(reason(`query (${list(512, "$v$i: Int")}) { a }`)).toBe("ok");
+    expect(reason(`query (${list(513, "$v$i: Int")}) { a }`)).toMatch(/more than 512 variables/);
+  });
+
   it("counts pairs of fields under one response name, aliases by their alias", () => {
     const copies = (n: number, text: string) => Array.from({ length: n }, () => text).join(" ");
     // 63 copies are 1,953 pairs; 64 are 2,016.
