@@ -5,17 +5,14 @@ import { DomainError } from "../shared/errors";
 import { PRINCIPAL_HEADER, signPrincipal, type Principal } from "../shared/principal";
 import { bearerKey, type Authenticator } from "./authenticate";
 import { useEntityCache } from "./entity-cache";
-import { useEventStreamErrorsInStream } from "./event-stream";
+import { DEFAULT_SUBSCRIPTION_LIMITS, inProcessUpstream, type LiveAccess, type LiveSessions, type SubscriptionLimits, useEventStreamErrorsInStream, useLiveAccess, useSubscriptions } from "./subscriptions";
 import { useContractErrorCodes } from "./error-codes";
-import { inProcessUpstream, useInProcessSubgraphs, type LocalSubgraph } from "./in-process";
-import { useLiveAccess, type LiveAccess } from "./live-access";
-import type { LiveSessions } from "./live-sessions";
+import { useInProcessSubgraphs, type LocalSubgraph } from "./in-process";
 import { useFieldSuggestions, useQueryLimits, type QueryLimits } from "./limits";
 import { maskGatewayError } from "./mask-errors";
 import { clientAddress, rateLimited, type RateLimiter } from "./rate-limit";
 import { useRequestLog } from "./request-log";
 import { runtimeLogger } from "./runtime-log";
-import { DEFAULT_SUBSCRIPTION_LIMITS, useSubscriptions, type SubscriptionLimits } from "./subscriptions";
 
 export interface GatewayOptions {
   /** The supergraph, or where to read it again after `invalidateUnifiedGraph()` (a reload lets requests in flight finish on the old one). */
@@ -39,7 +36,7 @@ export interface GatewayOptions {
   inProcess?: Record<string, LocalSubgraph>;
   /** Immutable entities (./entity-cache.ts) remembered across requests, at most this many; none when 0 or omitted. */
   entityCacheSize?: number;
-  /** Live sockets and subscriptions (./live-sessions.ts): SSE subscriptions are counted against their key there. */
+  /** Live sockets and subscriptions (./subscriptions/live-sessions.ts): SSE subscriptions are counted against their key there. */
   liveSessions?: LiveSessions;
   /** What each key holds open (sockets, subscriptions), ended when the key is revoked; nothing is held when omitted. */
   liveAccess?: LiveAccess;
@@ -130,7 +127,7 @@ export function createGateway(options: GatewayOptions) {
       // Anonymous requests are signed too: a subgraph serves nothing that does not come from a gateway.
       fromClientToSubgraphs: ({ context }) => ({ [PRINCIPAL_HEADER]: signPrincipal((context as Partial<GatewayContext>).principal ?? null, internalSecret) }),
     },
-    // Subscriptions go to the subgraphs over WebSockets of their own, or by direct calls in this process (see ./subscriptions.ts).
+    // Subscriptions go to the subgraphs over WebSockets of their own, or by direct calls in this process (see ./subscriptions/).
     plugins: () => [
       // Limits first: a request they refuse costs no key look-up and no rate budget.
       ...(options.queryLimits ? useQueryLimits(options.queryLimits) : []),

@@ -3,10 +3,10 @@ import { createGraphQLError, isAsyncIterable, type ExecutionRequest, type Execut
 import { print, type GraphQLError, type GraphQLFormattedError } from "graphql";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../shared/feed-metrics";
+import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../../shared/feed-metrics";
 import { cursorOf, interruptedResult, UPSTREAM_CLOSED, type Interruption } from "./interruptions";
-import type { Principal } from "../shared/principal";
-import { liveSubscriptionKey, SharedUpstreams } from "./shared-subscriptions";
+import type { Principal } from "../../shared/principal";
+import { liveSubscriptionKey, SharedUpstreams } from "./shared";
 import { tooManySubscriptions, type Lease, type LiveSessions } from "./live-sessions";
 import type { Upstream, UpstreamHandle, UpstreamSink } from "./upstream";
 
@@ -283,7 +283,7 @@ export function clientResults(
  * WebSocket, or a direct call when the subgraph runs in this process), so
  * that backpressure reaches the subgraph with no head-of-line blocking
  * between subscribers, except that identical live subscriptions of one
- * principal share one (./shared-subscriptions.ts); bounded buffers, slow
+ * principal share one (./shared.ts); bounded buffers, slow
  * clients cut off, no silent re-subscription, and subgraph error codes kept. The principal reaches the
  * subgraph signed in the operation's `extensions.headers`, where
  * `propagateHeaders` puts it.

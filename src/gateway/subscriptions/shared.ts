@@ -2,7 +2,7 @@ import type { ExecutionRequest, ExecutionResult } from "@graphql-tools/utils";
 import { Kind, parse, print, valueFromASTUntyped, type DocumentNode, type OperationDefinitionNode } from "graphql";
 import { LRUCache } from "lru-cache";
 import WebSocket from "ws";
-import type { Principal } from "../shared/principal";
+import type { Principal } from "../../shared/principal";
 import { cursorOf, interruptedResult } from "./interruptions";
 import type { Upstream, UpstreamHandle, UpstreamSink } from "./upstream";
 
@@ -17,7 +17,7 @@ interface Stream {
  * clients take it. Each client still has its own buffer at the gateway; a
  * shared upstream cannot be paused for one of them, so a client that falls
  * `maxBuffered` results behind is cut off with the cursor to resume from
- * (./subscriptions.ts), and the others go on.
+ * (./plan.ts), and the others go on.
  */
 export class SharedUpstreams {
   private readonly streams = new Map<string, Stream>();

@@ -1,13 +1,13 @@
 import { isAsyncIterable, type ExecutionRequest, type ExecutionResult } from "@graphql-tools/utils";
 import { parse, subscribe, validate, type DocumentNode, type GraphQLError, type GraphQLSchema } from "graphql";
-import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../shared/feed-metrics";
-import { PRINCIPAL_HEADER, signPrincipal, type Principal } from "../shared/principal";
-import { withContractCodes } from "./error-codes";
-import { asGatewayResult, type LocalSubgraph } from "./in-process";
+import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../../shared/feed-metrics";
+import { PRINCIPAL_HEADER, signPrincipal, type Principal } from "../../shared/principal";
+import { withContractCodes } from "../error-codes";
+import { asGatewayResult, type LocalSubgraph } from "../in-process";
 import { cursorOf, interruptedResult, UPSTREAM_CLOSED, type Interruption } from "./interruptions";
-import { maskGatewayError } from "./mask-errors";
-import type { ClientOperation } from "./shared-subscriptions";
-import { bufferedSubscription, clientResults, DEFAULT_SUBSCRIPTION_LIMITS, webSocketUpstream, type SubscriptionLimits, type Upstream } from "./subscriptions";
+import { maskGatewayError } from "../mask-errors";
+import type { ClientOperation } from "./shared";
+import { bufferedSubscription, clientResults, DEFAULT_SUBSCRIPTION_LIMITS, webSocketUpstream, type SubscriptionLimits, type Upstream } from "./plan";
 
 /** The results of a subscription straight from the subgraph that alone answers it, or undefined when none does (or it refused). */
 export type DirectSubscribe = (operation: ClientOperation, principal: Principal | null) => Promise<AsyncIterable<ExecutionResult> | undefined>;
@@ -23,7 +23,7 @@ export interface DirectSubgraph {
 const REMEMBERED = 1_000;
 
 /**
- * A shared live subscription (./shared-subscriptions.ts) that one subgraph
+ * A shared live subscription (./shared.ts) that one subgraph
  * answers alone, because the whole operation validates against that
  * subgraph's own schema (`offerFeed` without `offer { product { name } }`,
  * say), takes its results from that subgraph directly, once the gateway has
@@ -78,7 +78,7 @@ export function inProcessDirect(subgraph: LocalSubgraph): DirectSubgraph {
  * A subgraph in another process, at `url`: the client's operation as it is,
  * over a WebSocket of its own with the principal signed into its
  * `extensions.headers`, as the gateway's own subscriptions reach it
- * (./subscriptions.ts: the same bounded buffer, and the same interruption
+ * (./plan.ts: the same bounded buffer, and the same interruption
  * when the connection is lost). The subgraph's refusal arrives as a result
  * (its errors, with their codes), as it would through the plan.
  */
