@@ -7,7 +7,8 @@ import { asGatewayResult, type LocalSubgraph } from "../in-process";
 import { cursorOf, interruptedResult, UPSTREAM_CLOSED, type Interruption } from "./interruptions";
 import { maskGatewayError } from "../mask-errors";
 import type { ClientOperation } from "./shared";
-import { bufferedSubscription, clientResults, DEFAULT_SUBSCRIPTION_LIMITS, webSocketUpstream, type SubscriptionLimits, type Upstream } from "./plan";
+import { bufferedSubscription, clientResults, DEFAULT_SUBSCRIPTION_LIMITS, type SubscriptionLimits, type Upstream } from "./plan";
+import { webSocketUpstream } from "./websocket-upstream";
 
 /** The results of a subscription straight from the subgraph that alone answers it, or undefined when none does (or it refused). */
 export type DirectSubscribe = (operation: ClientOperation, principal: Principal | null) => Promise<AsyncIterable<ExecutionResult> | undefined>;

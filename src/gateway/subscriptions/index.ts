@@ -4,12 +4,12 @@
  *   exchange: feed.service flush -> bus -> feed.hub reads the log -> the subgraph's `offerFeed` stream
  *   subgraph edge, the plan's way (plan.ts `useSubscriptions`, one per client subscription):
  *     in-process.ts  `inProcessUpstream`, a direct pull on the subgraph's schema (embedded mode)
- *     plan.ts `webSocketUpstream`, a WebSocket of its own to the subgraph (separate processes)
+ *     websocket-upstream.ts, a WebSocket of its own to the subgraph (separate processes)
  *     -> shared.ts `SharedUpstreams`: identical live subscriptions of one principal share one upstream
  *     -> plan.ts `bufferedSubscription`: bounded buffer, pause, SLOW_CONSUMER, UPSTREAM_CLOSED
- *     -> Hive's plan (entity fetches) -> plan.ts `clientResults` (each result its own errors)
+ *     -> Hive's plan -> plan.ts `clientResults` (workaround-router-runtime-shared-errors.ts)
  *   direct way (direct.ts): a shared live subscription one subgraph answers alone skips the plan:
- *     `inProcessDirect` (graphql `subscribe`) or `webSocketDirect` (plan.ts `webSocketUpstream`, buffered)
+ *     `inProcessDirect` (graphql `subscribe`) or `webSocketDirect` (websocket-upstream.ts, buffered)
  *   client edge (../http-server.ts):
  *     WebSocket: live-sessions.ts lease (caps, shutdown, stall) -> shared.ts `SharedResults`
  *       (identical live subscriptions share one stream of final results, written to each socket)
