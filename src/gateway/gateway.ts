@@ -5,7 +5,7 @@ import { DomainError } from "../shared/errors";
 import { PRINCIPAL_HEADER, signPrincipal, type Principal } from "../shared/principal";
 import { bearerKey, type Authenticator } from "./authenticate";
 import { useEntityCache } from "./entity-cache";
-import { DEFAULT_SUBSCRIPTION_LIMITS, inProcessUpstream, type LiveAccess, type LiveSessions, type SubscriptionLimits, useEventStreamErrorsInStream, useLiveAccess, useSubscriptions } from "./subscriptions";
+import { DEFAULT_SUBSCRIPTION_LIMITS, inProcessUpstream, type LiveAccess, type LiveSessions, type SubscriptionLimits, useEndUnsentSubscriptions, useEventStreamErrorsInStream, useLiveAccess, useSubscriptions } from "./subscriptions";
 import { useContractErrorCodes } from "./error-codes";
 import { useInProcessSubgraphs, type LocalSubgraph } from "./in-process";
 import { useFieldSuggestions, useQueryLimits, type QueryLimits } from "./limits";
@@ -140,6 +140,7 @@ export function createGateway(options: GatewayOptions) {
         Object.fromEntries(Object.entries(options.inProcess ?? {}).map(([name, s]) => [name, inProcessUpstream(s, internalSecret)])),
         options.liveSessions,
       ),
+      useEndUnsentSubscriptions(),
       ...(options.liveAccess ? [useLiveAccess(options.liveAccess)] : []),
       ...(options.inProcess ? [useInProcessSubgraphs(options.inProcess, internalSecret)] : []),
       // After the in-process executors: it wraps whichever executor reaches the subgraph.

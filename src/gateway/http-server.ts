@@ -17,6 +17,7 @@ import {
   type DirectSubscribe,
   isSubscription,
   type Lease,
+  loadSchemaBeforeWebSockets,
   liveOperationKey,
   LiveSessions,
   SharedResults,
@@ -162,9 +163,7 @@ function applyCors(req: IncomingMessage, res: ServerResponse, allowed: ReadonlyS
  */
 export async function startGatewayServer(options: GatewayServerOptions, port: number, host: string): Promise<RunningGateway> {
   const { gateway, metrics } = options;
-  // The runtime loads the supergraph on its first HTTP request: a WebSocket
-  // operation that came first would meet no schema ("Expected null to be a GraphQL schema").
-  await gateway.getSchema();
+  await loadSchemaBeforeWebSockets(gateway);
 
   const corsOrigins = new Set(options.corsOrigins ?? []);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<string> => {

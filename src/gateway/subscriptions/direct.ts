@@ -1,5 +1,5 @@
 import { isAsyncIterable, type ExecutionRequest, type ExecutionResult } from "@graphql-tools/utils";
-import { parse, subscribe, validate, type DocumentNode, type GraphQLError, type GraphQLSchema } from "graphql";
+import { parse, subscribe, type DocumentNode, type GraphQLError, type GraphQLSchema } from "graphql";
 import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../../shared/feed-metrics";
 import { PRINCIPAL_HEADER, signPrincipal, type Principal } from "../../shared/principal";
 import { withContractCodes } from "../error-codes";
@@ -9,6 +9,7 @@ import { maskGatewayError } from "../mask-errors";
 import type { ClientOperation } from "./shared";
 import { bufferedSubscription, clientResults, DEFAULT_SUBSCRIPTION_LIMITS, type SubscriptionLimits, type Upstream } from "./plan";
 import { webSocketUpstream } from "./websocket-upstream";
+import { validSubscriptionFor } from "./workaround-graphql-js-missing-subscription-type";
 
 /** The results of a subscription straight from the subgraph that alone answers it, or undefined when none does (or it refused). */
 export type DirectSubscribe = (operation: ClientOperation, principal: Principal | null) => Promise<AsyncIterable<ExecutionResult> | undefined>;
@@ -44,8 +45,7 @@ export function directSubscriptions(subgraphs: DirectSubgraph[]): DirectSubscrib
     let found = answering.get(query);
     if (found === undefined) {
       const document = parse(query);
-      // graphql-js finds nothing wrong with a subscription against a schema without a Subscription type.
-      const subgraph = subgraphs.find((s) => s.schema.getSubscriptionType() && validate(s.schema, document).length === 0);
+      const subgraph = subgraphs.find((s) => validSubscriptionFor(s.schema, document));
       found = subgraph ? { subgraph, document } : null;
       if (answering.size >= REMEMBERED) answering.clear();
       answering.set(query, found);

@@ -14,6 +14,7 @@
  *     WebSocket: live-sessions.ts lease (caps, shutdown, stall) -> shared.ts `SharedResults`
  *       (identical live subscriptions share one stream of final results, written to each socket)
  *     SSE / multipart: plan.ts lease + live-access.ts `endable` (revoked key) -> event-stream.ts
+ *   Library bugs worked around: workaround-<library>-<what>.ts, each naming the test that proves it.
  *   Every interruption ends with one result carrying `resumeAfter` (interruptions.ts); "live"
  *   (every root field's `after` null or absent) is decided in shared.ts.
  */
@@ -25,3 +26,5 @@ export { CloseCode, DEFAULT_LIVE_LIMITS, LiveSessions, tooManySubscriptions, typ
 export { DEFAULT_SUBSCRIPTION_LIMITS, useSubscriptions, type SubscriptionLimits } from "./plan";
 export { isSubscription, liveOperationKey, SharedResults, type ClientOperation, type ClientWire } from "./shared";
 export type { Upstream, UpstreamHandle, UpstreamSink } from "./upstream";
+export { loadSchemaBeforeWebSockets } from "./workaround-hive-runtime-lazy-schema";
+export { useEndUnsentSubscriptions } from "./workaround-hive-runtime-unsent-subscription";

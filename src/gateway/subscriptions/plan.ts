@@ -228,9 +228,5 @@ export function useSubscriptions(
         onSubscribeError: () => lease?.release(),
       };
     },
-    // A subscription the client cannot be sent (asked for as multipart/mixed, or as plain JSON: 406) ends at once.
-    onResultProcess({ result, resultProcessor }) {
-      if (!resultProcessor && isAsyncIterable(result)) void (result as AsyncIterableIterator<unknown>).return?.()?.catch(() => undefined);
-    },
   };
 }
