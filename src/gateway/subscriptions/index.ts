@@ -16,7 +16,7 @@
  *     SSE / multipart: plan.ts lease + live-access.ts `endable` (revoked key) -> event-stream.ts
  *   Library bugs worked around: workaround-<library>-<what>.ts, each naming the test that proves it.
  *   Every interruption ends with one result carrying `resumeAfter` (interruptions.ts); "live"
- *   (every root field's `after` null or absent) is decided in shared.ts.
+ *   (every root field's `after` null or absent) is one notion, ../../shared/live.ts.
  */
 export { directSubscriptions, inProcessDirect, webSocketDirect, type DirectSubgraph, type DirectSubscribe } from "./direct";
 export { useEventStreamErrorsInStream } from "./event-stream";

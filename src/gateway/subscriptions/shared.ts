@@ -3,6 +3,7 @@ import { Kind, parse, print, valueFromASTUntyped, type DocumentNode, type Operat
 import { LRUCache } from "lru-cache";
 import WebSocket from "ws";
 import { BoundedQueue } from "../../shared/bounded-queue";
+import { isLive } from "../../shared/live";
 import type { Principal } from "../../shared/principal";
 import { cursorOf, interruptedResult } from "./interruptions";
 import type { Upstream, UpstreamHandle, UpstreamSink } from "./upstream";
@@ -96,7 +97,7 @@ export function liveSubscriptionKey(subgraphName: string, request: ExecutionRequ
   return JSON.stringify([subgraphName, principal.kind, principal.id ?? null, text, request.variables ?? {}, request.operationName ?? null]);
 }
 
-/** A subscription whose every root field streams live events only: its `after` is null or absent. */
+/** A subscription whose every root field streams live events only (../../shared/live.ts). */
 function isLiveOnly(document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null): boolean {
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
@@ -104,7 +105,7 @@ function isLiveOnly(document: DocumentNode, variables: Record<string, unknown> |
   return operation.selectionSet.selections.every((selection) => {
     if (selection.kind !== Kind.FIELD) return false;
     const after = selection.arguments?.find((a) => a.name.value === "after");
-    return !after || valueFromASTUntyped(after.value, variables) == null;
+    return !after || isLive(valueFromASTUntyped(after.value, variables));
   });
 }
 
