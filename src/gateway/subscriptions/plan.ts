@@ -1,5 +1,6 @@
 import type { GatewayPlugin } from "@graphql-hive/gateway-runtime";
 import { isAsyncIterable, type ExecutionRequest, type ExecutionResult } from "@graphql-tools/utils";
+import { BoundedQueue } from "../../shared/bounded-queue";
 import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../../shared/feed-metrics";
 import { cursorOf, interruptedResult, UPSTREAM_CLOSED, type Interruption } from "./interruptions";
 import { eachResultItsOwn } from "./workaround-router-runtime-shared-errors";
@@ -35,22 +36,18 @@ export function bufferedSubscription(
   limits: SubscriptionLimits,
   interrupt: (why: Interruption) => void,
 ): AsyncIterableIterator<ExecutionResult> {
-  const buffer: ExecutionResult[] = [];
+  // Bounded by pausing the upstream at `maxBuffered`: results already on their way when it pauses are kept.
+  const queue = new BoundedQueue<ExecutionResult>({ max: Number.POSITIVE_INFINITY });
   let paused = false;
   let finished = false;
-  let wake: (() => void) | null = null;
   let lastPull = Date.now();
-  const notify = () => {
-    wake?.();
-    wake = null;
-  };
 
   // Declared before the upstream starts, which may call back at once.
   let handle: UpstreamHandle | undefined;
   const watchdog = setInterval(
     () => {
       if (paused && Date.now() - lastPull > limits.stallMs) {
-        buffer.length = 0;
+        queue.clear();
         finish({
           code: "RATE_LIMITED",
           reason: "SLOW_CONSUMER",
@@ -71,13 +68,13 @@ export function bufferedSubscription(
     request.signal?.removeEventListener("abort", onAbort);
     handle?.dispose();
     if (why) interrupt(why);
-    notify();
+    queue.end();
   };
   handle = upstream({
     next: (result) => {
       if (finished) return; // cut off: what still arrives is the client's to re-read from its cursor
-      buffer.push(result);
-      if (buffer.length >= limits.maxBuffered && !paused) {
+      queue.push(result);
+      if (queue.size >= limits.maxBuffered && !paused) {
         paused = handle?.pause() ?? false;
         // An upstream shared with other clients is not paused for one: this one ends after what it holds.
         if (!paused)
@@ -87,11 +84,10 @@ export function bufferedSubscription(
             message: `The subscriber fell ${limits.maxBuffered} events behind a stream it shares with others, and was cut off`,
           });
       }
-      notify();
     },
     fail: (errors) => {
       if (finished) return;
-      buffer.push({ errors: [...errors] });
+      queue.push({ errors: [...errors] });
       finish();
     },
     lost: () => finish(UPSTREAM_CLOSED),
@@ -105,23 +101,16 @@ export function bufferedSubscription(
   return {
     async next() {
       lastPull = Date.now();
-      for (;;) {
-        const value = buffer.shift();
-        if (value) {
-          if (paused && buffer.length <= limits.maxBuffered / 2) {
-            handle?.resume();
-            paused = false;
-          }
-          return { value, done: false };
-        }
-        if (finished) return { value: undefined, done: true };
-        await new Promise<void>((resolve) => (wake = resolve));
+      const step = await queue.next();
+      if (!step.done && paused && queue.size <= limits.maxBuffered / 2) {
+        handle?.resume();
+        paused = false;
       }
+      return step;
     },
     async return() {
       finish();
-      buffer.length = 0;
-      return { value: undefined, done: true };
+      return queue.return();
     },
     [Symbol.asyncIterator]() {
       return this;
