@@ -1,7 +1,7 @@
 import type { Config } from "../shared/config";
 import type { GatewayOptions } from "./gateway";
 import type { GatewayServerOptions } from "./http-server";
-import { LiveSessions } from "./live-sessions";
+import { LiveSessions } from "./subscriptions";
 import { createLocalRateLimiter, createRedisRateLimiter, type RateLimiter } from "./rate-limit";
 
 /**

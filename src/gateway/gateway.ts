@@ -6,17 +6,14 @@ import { PRINCIPAL_HEADER, signPrincipal, type Principal } from "../shared/princ
 import { gatewayTracingPlugins } from "../shared/tracing";
 import { bearerKey, type Authenticator } from "./authenticate";
 import { useEntityCache } from "./entity-cache";
-import { useEventStreamErrorsInStream } from "./event-stream";
+import { DEFAULT_SUBSCRIPTION_LIMITS, inProcessUpstream, type LiveAccess, type LiveSessions, type SubscriptionLimits, useEndUnsentSubscriptions, useEventStreamErrorsInStream, useLiveAccess, useSubscriptions } from "./subscriptions";
 import { useContractErrorCodes } from "./error-codes";
-import { inProcessUpstream, useInProcessSubgraphs, type LocalSubgraph } from "./in-process";
-import { useLiveAccess, type LiveAccess } from "./live-access";
-import type { LiveSessions } from "./live-sessions";
+import { useInProcessSubgraphs, type LocalSubgraph } from "./in-process";
 import { useFieldSuggestions, useQueryLimits, type QueryLimits } from "./limits";
 import { maskGatewayError } from "./mask-errors";
 import { clientAddress, rateLimited, type RateLimiter } from "./rate-limit";
 import { useRequestLog } from "./request-log";
 import { runtimeLogger } from "./runtime-log";
-import { DEFAULT_SUBSCRIPTION_LIMITS, useSubscriptions, type SubscriptionLimits } from "./subscriptions";
 
 export interface GatewayOptions {
   /** The supergraph, or where to read it again after `invalidateUnifiedGraph()` (a reload lets requests in flight finish on the old one). */
@@ -40,7 +37,7 @@ export interface GatewayOptions {
   inProcess?: Record<string, LocalSubgraph>;
   /** Immutable entities (./entity-cache.ts) remembered across requests, at most this many; none when 0 or omitted. */
   entityCacheSize?: number;
-  /** Live sockets and subscriptions (./live-sessions.ts): SSE subscriptions are counted against their key there. */
+  /** Live sockets and subscriptions (./subscriptions/live-sessions.ts): SSE subscriptions are counted against their key there. */
   liveSessions?: LiveSessions;
   /** What each key holds open (sockets, subscriptions), ended when the key is revoked; nothing is held when omitted. */
   liveAccess?: LiveAccess;
@@ -131,7 +128,7 @@ export function createGateway(options: GatewayOptions) {
       // Anonymous requests are signed too: a subgraph serves nothing that does not come from a gateway.
       fromClientToSubgraphs: async ({ context }) => ({ [PRINCIPAL_HEADER]: await signPrincipal((context as Partial<GatewayContext>).principal ?? null, internalSecret) }),
     },
-    // Subscriptions go to the subgraphs over WebSockets of their own, or by direct calls in this process (see ./subscriptions.ts).
+    // Subscriptions go to the subgraphs over WebSockets of their own, or by direct calls in this process (see ./subscriptions/).
     plugins: (configContext) => [
       // First, so that its request span holds everything the others do (none when tracing is off).
       ...gatewayTracingPlugins(configContext),
@@ -146,6 +143,7 @@ export function createGateway(options: GatewayOptions) {
         Object.fromEntries(Object.entries(options.inProcess ?? {}).map(([name, s]) => [name, inProcessUpstream(s, internalSecret)])),
         options.liveSessions,
       ),
+      useEndUnsentSubscriptions(),
       ...(options.liveAccess ? [useLiveAccess(options.liveAccess)] : []),
       ...(options.inProcess ? [useInProcessSubgraphs(options.inProcess, internalSecret)] : []),
       // After the in-process executors: it wraps whichever executor reaches the subgraph.

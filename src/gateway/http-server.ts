@@ -11,14 +11,24 @@ import { feedRegistry, gatewaySubscriptionsDirect, gatewaySubscriptionsEnded } f
 import type { Principal } from "../shared/principal";
 import { settlesWithin } from "../shared/shutdown";
 import { logClientSocketErrors } from "../shared/websocket-errors";
-import type { DirectSubscribe } from "./direct-subscriptions";
+import {
+  type ClientOperation,
+  type ClientWire,
+  CloseCode,
+  DEFAULT_SUBSCRIPTION_LIMITS,
+  type DirectSubscribe,
+  isSubscription,
+  type Lease,
+  loadSchemaBeforeWebSockets,
+  liveOperationKey,
+  LiveSessions,
+  SharedResults,
+  tooManySubscriptions,
+} from "./subscriptions";
 import { entityCacheRegistry } from "./entity-cache";
-import { isSubscription, liveOperationKey, SharedResults, type ClientOperation, type ClientWire } from "./shared-subscriptions";
-import { DEFAULT_SUBSCRIPTION_LIMITS } from "./subscriptions";
 import { logger } from "../shared/logger";
 import { bearerKey, type Authenticator } from "./authenticate";
 import type { Gateway } from "./gateway";
-import { CloseCode, LiveSessions, tooManySubscriptions, type Lease } from "./live-sessions";
 import { operationRegistry, type Metrics } from "./metrics";
 import { clientAddress } from "./rate-limit";
 import type { PagesHandler } from "./pages";
@@ -34,7 +44,7 @@ export interface GatewayServerOptions {
   subscriptionBuffer?: number;
   /** Web origins whose pages may call `/graphql` (CORS_ORIGINS); none when empty or omitted. */
   corsOrigins?: string[];
-  /** Shared live subscriptions that one subgraph answers alone take its results directly (./direct-subscriptions.ts). */
+  /** Shared live subscriptions that one subgraph answers alone take its results directly (./subscriptions/direct.ts). */
   direct?: DirectSubscribe;
   /** Live sockets and subscriptions: their caps, their end on shutdown, `closeKey` (the gateway's plugin counts SSE subscriptions in the same). */
   sessions?: LiveSessions;
@@ -155,9 +165,7 @@ function applyCors(req: IncomingMessage, res: ServerResponse, allowed: ReadonlyS
  */
 export async function startGatewayServer(options: GatewayServerOptions, port: number, host: string): Promise<RunningGateway> {
   const { gateway, metrics } = options;
-  // The runtime loads the supergraph on its first HTTP request: a WebSocket
-  // operation that came first would meet no schema ("Expected null to be a GraphQL schema").
-  await gateway.getSchema();
+  await loadSchemaBeforeWebSockets(gateway);
 
   const corsOrigins = new Set(options.corsOrigins ?? []);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<string> => {
@@ -321,7 +329,7 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
       },
       // Once the gateway has taken the client's subscription through all its rules, identical live
       // subscriptions of one principal share the results it makes, written to each client's
-      // socket directly (./shared-subscriptions.ts).
+      // socket directly (./subscriptions/shared.ts).
       // What graphql-ws sends itself (not the shared results, written to the sockets directly): errors into the session's codes.
       onNext: (ctx, _id, _payload, _args, result) => {
         sessionOf(ctx.extra.socket)?.errors.note(result);
@@ -359,7 +367,7 @@ export async function startGatewayServer(options: GatewayServerOptions, port: nu
     const key = context.params ? liveOperationKey(context.params, context.principal) : undefined;
     if (!key) return result;
     // A new shared stream that one subgraph answers alone: its results directly
-    // (./direct-subscriptions.ts); the gateway's own stream, through all its rules already, is let go.
+    // (./subscriptions/direct.ts); the gateway's own stream, through all its rules already, is let go.
     const direct =
       !shared.has(key) && options.direct
         ? await options.direct(context.params!, context.principal ?? null).catch((error: unknown) => {

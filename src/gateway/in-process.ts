@@ -1,12 +1,10 @@
 import type { GatewayPlugin } from "@graphql-hive/gateway-runtime";
-import { createGraphQLError, isAsyncIterable, type ExecutionRequest, type ExecutionResult } from "@graphql-tools/utils";
-import { execute, GraphQLError, subscribe, type GraphQLSchema } from "graphql";
+import { createGraphQLError, type ExecutionRequest, type ExecutionResult } from "@graphql-tools/utils";
+import { execute, GraphQLError, type GraphQLSchema } from "graphql";
 import { formatError } from "../shared/errors";
-import { logger } from "../shared/logger";
 import { PRINCIPAL_HEADER, type Principal } from "../shared/principal";
 import { principalFromHeader } from "../shared/subgraph-server";
 import { inSpan, SpanKind } from "../shared/tracing";
-import type { Upstream } from "./subscriptions";
 
 /** A subgraph that runs in the gateway's own process: its schema and its per-request context. */
 export interface LocalSubgraph {
@@ -15,7 +13,7 @@ export interface LocalSubgraph {
 }
 
 /** Formatted as the subgraph's server formats errors, then made GraphQLErrors again so that the gateway keeps their codes. */
-const asGatewayError = (error: GraphQLError) => {
+export const asGatewayError = (error: GraphQLError) => {
   const formatted = formatError(error.toJSON(), error);
   return createGraphQLError(formatted.message, { path: formatted.path, extensions: formatted.extensions });
 };
@@ -48,7 +46,7 @@ export function inProcessExecutor(subgraph: LocalSubgraph, internalSecret: strin
 }
 
 /** The subgraph's context for the request's signed principal, or the error that refuses it. */
-async function contextFor(subgraph: LocalSubgraph, request: ExecutionRequest, internalSecret: string): Promise<unknown> {
+export async function contextFor(subgraph: LocalSubgraph, request: ExecutionRequest, internalSecret: string): Promise<unknown> {
   const signed = (request.extensions?.headers as Record<string, unknown> | undefined)?.[PRINCIPAL_HEADER];
   try {
     return await subgraph.createContext(await principalFromHeader(typeof signed === "string" ? signed : undefined, internalSecret));
@@ -72,71 +70,10 @@ export function asGatewayResult(result: ExecutionResult): ExecutionResult {
 }
 
 /**
- * A subscription on a subgraph in this process: `subscribe` on its schema,
- * with its own context for the signed principal, and its results pulled one
- * at a time, only while the gateway's buffer has room. A direct pull is
- * backpressure enough: a subscription not pulled holds nothing but its place
- * in the exchange's feed, whose hub sends it back to reading the log at its
- * own pace. No socket per subscription, and no JSON in between.
- */
-export function inProcessUpstream(subgraph: LocalSubgraph, internalSecret: string): (request: ExecutionRequest) => Upstream {
-  return (request) => (sink) => {
-    let paused = false;
-    let disposed = false;
-    let wake: (() => void) | null = null;
-    let source: AsyncIterator<ExecutionResult> | undefined;
-    const run = async () => {
-      const contextValue = await contextFor(subgraph, request, internalSecret);
-      if (contextValue instanceof GraphQLError) return sink.fail([asGatewayError(contextValue)]);
-      const result = await subscribe({
-        schema: subgraph.schema,
-        document: request.document,
-        variableValues: request.variables,
-        operationName: request.operationName,
-        contextValue,
-      });
-      if (!isAsyncIterable(result)) return sink.fail(asGatewayResult(result).errors ?? []);
-      source = result[Symbol.asyncIterator]();
-      while (!disposed) {
-        if (paused) {
-          await new Promise<void>((resolve) => (wake = resolve));
-          continue;
-        }
-        const step = await source.next();
-        if (disposed) break;
-        if (step.done) return sink.complete();
-        sink.next(asGatewayResult(step.value));
-      }
-      await source.return?.();
-    };
-    run().catch((error: unknown) => {
-      logger.warn("in-process subscription failed", { subgraph: request.subgraphName, error: String(error) });
-      sink.lost();
-    });
-    const resume = () => {
-      paused = false;
-      wake?.();
-      wake = null;
-    };
-    return {
-      pause: () => (paused = true),
-      resume,
-      dispose: () => {
-        if (disposed) return;
-        disposed = true;
-        resume();
-        // Ends a pull that is still waiting for the next event (the feed's streams end at once).
-        void source?.return?.();
-      },
-    };
-  };
-}
-
-/**
  * In the embedded mode, queries and mutations reach the subgraphs that share
  * the gateway's process by a function call instead of HTTP over loopback
  * (`npm run bench:graph` measures the difference). Subscriptions are taken by
- * ./subscriptions.ts, which calls `inProcessUpstream` for these subgraphs.
+ * ./subscriptions/, which calls `inProcessUpstream` for these subgraphs.
  */
 export function useInProcessSubgraphs(subgraphs: Record<string, LocalSubgraph>, internalSecret: string): GatewayPlugin {
   const executors = new Map(Object.entries(subgraphs).map(([name, s]) => [name, inProcessExecutor(s, internalSecret, name)]));

@@ -1,6 +1,6 @@
 import type { ExecutionResult } from "@graphql-tools/utils";
 import { GraphQLError, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from "graphql";
-import { directSubscriptions, inProcessDirect } from "../../src/gateway/direct-subscriptions";
+import { directSubscriptions, inProcessDirect } from "../../src/gateway/subscriptions/direct";
 import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../../src/shared/feed-metrics";
 import type { Principal } from "../../src/shared/principal";
 

@@ -1,6 +1,6 @@
 import type { ExecutionRequest } from "@graphql-tools/utils";
 import { GraphQLError, GraphQLInt, GraphQLObjectType, GraphQLSchema, parse } from "graphql";
-import { inProcessUpstream } from "../../src/gateway/in-process";
+import { inProcessUpstream } from "../../src/gateway/subscriptions/in-process";
 import { PRINCIPAL_HEADER, signPrincipal } from "../../src/shared/principal";
 import { recordingSink } from "../helpers/upstream";
 

@@ -1,5 +1,5 @@
 import { createAuthenticator, type KeyLookup } from "../../src/gateway/authenticate";
-import { LiveAccess, type EndCode } from "../../src/gateway/live-access";
+import { LiveAccess, type EndCode } from "../../src/gateway/subscriptions/live-access";
 import type { Principal } from "../../src/shared/principal";
 
 /** What a key holds open ends when its account's keys change and it is refused, and only then. */

@@ -1,5 +1,5 @@
 import type { ExecutionResult } from "@graphql-tools/utils";
-import { LiveSessions } from "../../src/gateway/live-sessions";
+import { LiveSessions } from "../../src/gateway/subscriptions/live-sessions";
 
 /** A source of results that yields what is pushed, and records whether it was let go. */
 function source() {

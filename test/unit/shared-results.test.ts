@@ -1,6 +1,6 @@
 import type { ExecutionResult } from "@graphql-tools/utils";
 import { GraphQLError } from "graphql";
-import { liveOperationKey, SharedResults } from "../../src/gateway/shared-subscriptions";
+import { liveOperationKey, SharedResults } from "../../src/gateway/subscriptions/shared";
 import type { Principal } from "../../src/shared/principal";
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));

@@ -1,6 +1,6 @@
 import type { ExecutionRequest } from "@graphql-tools/utils";
 import { GraphQLError, parse } from "graphql";
-import { liveSubscriptionKey, SharedUpstreams } from "../../src/gateway/shared-subscriptions";
+import { liveSubscriptionKey, SharedUpstreams } from "../../src/gateway/subscriptions/shared";
 import type { Upstream, UpstreamSink } from "../../src/gateway/subscriptions";
 import type { Principal } from "../../src/shared/principal";
 import { recordingSink } from "../helpers/upstream";

@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { ExecutionRequest } from "@graphql-tools/utils";
 import { parse } from "graphql";
 import { WebSocketServer, type WebSocket } from "ws";
-import { webSocketUpstream } from "../../src/gateway/subscriptions";
+import { webSocketUpstream } from "../../src/gateway/subscriptions/websocket-upstream";
 import { recordingSink } from "../helpers/upstream";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

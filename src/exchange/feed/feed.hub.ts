@@ -3,6 +3,7 @@ import type { EventBus } from "../../shared/bus";
 import { groupBy } from "../../shared/group-by";
 import { feedDeliveryLag, feedHandovers, feedLogReads, feedQueueOverflows, feedSubscribers } from "../../shared/feed-metrics";
 import { logger } from "../../shared/logger";
+import { BoundedQueue } from "../../shared/bounded-queue";
 import type { FeedEventRecord } from "./feed.model";
 
 /** What the hub reads: the durable log (FeedRepository). */
@@ -41,9 +42,11 @@ export interface FeedHubStats {
 
 /** One subscriber: its position, and the events the hub has handed it but it has not taken yet. */
 class Subscriber {
-  queue: FeedEventRecord[] = [];
+  /** The events the channel handed it while live, waiting to be taken; a new one each time it joins. */
+  queue = new BoundedQueue<FeedEventRecord>({ max: 0 });
   live = false;
-  private wake: (() => void) | null = null;
+  /** The seq of the last event queued. */
+  private queued = 0;
 
   constructor(
     /** The seq of the last event taken (or the start position). */
@@ -52,16 +55,14 @@ class Subscriber {
 
   /** The seq of the last event taken or queued: nothing at or below it is queued again. */
   get tail(): number {
-    return this.queue.at(-1)?.seq ?? this.cursor;
+    return this.queue.size > 0 ? this.queued : this.cursor;
   }
 
-  notify(): void {
-    this.wake?.();
-    this.wake = null;
-  }
-
-  waitForNotify(): Promise<void> {
-    return new Promise((resolve) => (this.wake = resolve));
+  /** Queues `row`; false when the queue is full (the subscriber is too far behind). */
+  push(row: FeedEventRecord): boolean {
+    if (!this.queue.push(row)) return false;
+    this.queued = row.seq;
+    return true;
   }
 }
 
@@ -184,19 +185,21 @@ class Channel {
   }
 
   private deliver(subscriber: Subscriber, rows: readonly FeedEventRecord[]): void {
-    for (const row of rows) if (row.seq > subscriber.tail) subscriber.queue.push(row);
-    if (subscriber.queue.length > this.options.maxQueue) {
-      // Too far behind to keep in memory: it reads the log from its cursor on its own.
-      subscriber.queue = [];
+    for (const row of rows) {
+      if (row.seq <= subscriber.tail || subscriber.push(row)) continue;
+      // Too far behind to keep in memory: it reads the log from its cursor on its own (its wait ends now).
+      subscriber.queue.clear();
+      subscriber.queue.end();
       this.leave(subscriber);
       this.hub.counters.overflows++;
       feedQueueOverflows.inc();
+      return;
     }
-    subscriber.notify();
   }
 
   /** Joins a subscriber that has read up to `head` (or beyond): from now on the hub feeds it. Synchronous, so no read slips between. */
   join(subscriber: Subscriber): void {
+    subscriber.queue = new BoundedQueue({ max: this.options.maxQueue });
     subscriber.live = true;
     this.live.add(subscriber);
   }
@@ -354,22 +357,26 @@ export class FeedHub {
       feedSubscribers.dec();
       channel.leave(subscriber);
       this.release(channel);
-      subscriber.notify();
+      void subscriber.queue.return();
     };
     const next = async (): Promise<IteratorResult<FeedEventRecord>> => {
       await channel.ready;
       for (;;) {
         if (closed) return done;
-        const taken = subscriber.live ? subscriber.queue.shift() : caughtUp.shift();
+        let taken: FeedEventRecord | undefined;
+        if (subscriber.live) {
+          // Waits for the channel; ends when the queue overflowed (back to reading the log) or the stream closed.
+          const step = await subscriber.queue.next();
+          if (step.done) continue;
+          taken = step.value;
+        } else taken = caughtUp.shift();
         if (taken) {
           subscriber.cursor = taken.seq;
           const at = new Date(taken.occurredAt).getTime();
           if (Number.isFinite(at)) feedDeliveryLag.observe({ path: subscriber.live ? "live" : "catch_up" }, Math.max(0, Date.now() - at) / 1000);
           return { value: taken, done: false };
         }
-        if (subscriber.live) {
-          await subscriber.waitForNotify();
-        } else if (subscriber.cursor >= channel.head) {
+        if (subscriber.cursor >= channel.head) {
           channel.join(subscriber);
         } else {
           const rows = await this.log.after(marketplaceId, subscriber.cursor, this.options.batch);
@@ -408,7 +415,7 @@ export class FeedHub {
     for (const c of this.channels.values()) {
       subscribers += c.subscribers;
       live += c.live.size;
-      for (const s of c.live) maxQueued = Math.max(maxQueued, s.queue.length);
+      for (const s of c.live) maxQueued = Math.max(maxQueued, s.queue.size);
     }
     return { channels: this.channels.size, subscribers, live, maxQueued, ...this.counters };
   }

@@ -1,6 +1,7 @@
 import { requireAdminOr } from "../../shared/auth";
 import type { EventBus } from "../../shared/bus";
 import { BadUserInputError } from "../../shared/errors";
+import { isLive } from "../../shared/live";
 import { logger } from "../../shared/logger";
 import type { Principal } from "../../shared/principal";
 import type { EntityDirectory } from "../directory/entity-directory";
@@ -124,7 +125,7 @@ export class FeedService {
    * then live ones; `after: null` is live only, from the end of the log now.
    */
   async stream(marketplaceId: string, after: string | null | undefined): Promise<AsyncIterableIterator<FeedEventRecord>> {
-    const start = after === null || after === undefined ? await this.feed.latestSeq(marketplaceId) : decodeFeedCursor(after, marketplaceId);
+    const start = isLive(after) ? await this.feed.latestSeq(marketplaceId) : decodeFeedCursor(after, marketplaceId);
     return this.hub.stream(marketplaceId, start);
   }
 

@@ -3,6 +3,7 @@ import { requirePrincipal } from "../../shared/auth";
 import type { EventBus } from "../../shared/bus";
 import { BadUserInputError, ForbiddenError, NotFoundError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
+import { isLive } from "../../shared/live";
 import type { Principal } from "../../shared/principal";
 import type { EntityDirectory } from "../directory/entity-directory";
 import { decodeFeedCursor, encodeFeedCursor } from "../feed/feed.cursor";
@@ -74,7 +75,7 @@ export class WebhookService {
 
   /** Where `after` puts the position: omitted or null, the feed's end now; "", before the first event; a cursor, that event. */
   private async positionOf(marketplaceId: string, after: string | null | undefined): Promise<number> {
-    if (after === null || after === undefined) return this.feed.latestSeq(marketplaceId);
+    if (isLive(after)) return this.feed.latestSeq(marketplaceId);
     const seq = decodeFeedCursor(after, marketplaceId);
     if (seq > 0 && seq > (await this.feed.latestSeq(marketplaceId))) {
       throw new BadUserInputError(`The cursor "${after}" is past the end of this marketplace's feed`, { argument: "after" });

@@ -1,12 +1,12 @@
 import type { GatewayPlugin } from "@graphql-hive/gateway-runtime";
-import { createGraphQLError, isAsyncIterable, type ExecutionRequest, type ExecutionResult } from "@graphql-tools/utils";
-import { print, type GraphQLError, type GraphQLFormattedError } from "graphql";
-import { createClient } from "graphql-ws";
-import WebSocket from "ws";
-import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../shared/feed-metrics";
+import { isAsyncIterable, type ExecutionRequest, type ExecutionResult } from "@graphql-tools/utils";
+import { BoundedQueue } from "../../shared/bounded-queue";
+import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../../shared/feed-metrics";
 import { cursorOf, interruptedResult, UPSTREAM_CLOSED, type Interruption } from "./interruptions";
-import type { Principal } from "../shared/principal";
-import { liveSubscriptionKey, SharedUpstreams } from "./shared-subscriptions";
+import { eachResultItsOwn } from "./workaround-router-runtime-shared-errors";
+import { webSocketUpstream } from "./websocket-upstream";
+import type { Principal } from "../../shared/principal";
+import { liveSubscriptionKey, SharedUpstreams } from "./shared";
 import { tooManySubscriptions, type Lease, type LiveSessions } from "./live-sessions";
 import type { Upstream, UpstreamHandle, UpstreamSink } from "./upstream";
 
@@ -22,89 +22,6 @@ export interface SubscriptionLimits {
 
 export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = { maxBuffered: 100, stallMs: 30_000 };
 
-const toGraphQLError = (e: GraphQLFormattedError | Error): GraphQLError =>
-  createGraphQLError(e.message, {
-    path: "path" in e ? e.path : undefined,
-    extensions: "extensions" in e ? (e.extensions as Record<string, unknown>) : undefined,
-  });
-
-/**
- * A subgraph subscription over a WebSocket of its own, so that TCP carries
- * backpressure end to end: a paused socket stalls the subgraph's sends, and
- * the exchange stops reading the log for it (its hub sends it back to reading
- * at its own pace). The connection never retries on its own: a retry would
- * send the same `after` again and replay events the client already has; the
- * client resumes with its cursor instead. graphql-ws does reconnect and
- * subscribe again, whatever `retryAttempts` says, when the server closes the
- * socket with 1000 (normal closure) under an open subscription; any close
- * before the subscription ended is therefore taken as the connection lost.
- */
-export function webSocketUpstream(url: string, request: ExecutionRequest): Upstream {
-  return (sink) => {
-    let socket: WebSocket | undefined;
-    let paused = false;
-    let ended = false;
-    const client = createClient({
-      url,
-      webSocketImpl: WebSocket,
-      lazy: true,
-      lazyCloseTimeout: 0,
-      retryAttempts: 0,
-      on: {
-        opened: (s) => void (socket = s as WebSocket),
-        closed: () => {
-          if (ended) return;
-          stop();
-          sink.lost();
-        },
-      },
-    });
-    const unsubscribe = client.subscribe(
-      {
-        query: print(request.document),
-        variables: request.variables as Record<string, unknown> | undefined,
-        operationName: request.operationName,
-        extensions: request.extensions,
-      },
-      {
-        // Plain JSON errors would be masked by the gateway; GraphQLErrors keep their codes.
-        next: (result) => sink.next({ ...result, errors: result.errors?.map(toGraphQLError) } as ExecutionResult),
-        // Once stopped here (disposed, or lost), graphql-ws's own ending is not passed on.
-        error: (error) => {
-          if (ended) return;
-          ended = true;
-          if (Array.isArray(error)) sink.fail((error as GraphQLFormattedError[]).map(toGraphQLError));
-          else sink.lost();
-        },
-        complete: () => {
-          if (ended) return;
-          ended = true;
-          sink.complete();
-        },
-      },
-    );
-    function stop() {
-      ended = true;
-      // A paused socket would never read the subgraph's close frame, and hold its server's shutdown for 30 s.
-      if (paused) socket?.resume();
-      unsubscribe();
-      void client.dispose();
-    }
-    return {
-      pause: () => {
-        if (!socket) return false;
-        socket.pause();
-        return (paused = true);
-      },
-      resume: () => {
-        socket?.resume();
-        paused = false;
-      },
-      dispose: stop,
-    };
-  };
-}
-
 /**
  * One client subscription as the gateway holds it: results from its
  * upstream wait in a buffer of at most `maxBuffered`; when it is full the
@@ -119,22 +36,18 @@ export function bufferedSubscription(
   limits: SubscriptionLimits,
   interrupt: (why: Interruption) => void,
 ): AsyncIterableIterator<ExecutionResult> {
-  const buffer: ExecutionResult[] = [];
+  // Bounded by pausing the upstream at `maxBuffered`: results already on their way when it pauses are kept.
+  const queue = new BoundedQueue<ExecutionResult>({ max: Number.POSITIVE_INFINITY });
   let paused = false;
   let finished = false;
-  let wake: (() => void) | null = null;
   let lastPull = Date.now();
-  const notify = () => {
-    wake?.();
-    wake = null;
-  };
 
   // Declared before the upstream starts, which may call back at once.
   let handle: UpstreamHandle | undefined;
   const watchdog = setInterval(
     () => {
       if (paused && Date.now() - lastPull > limits.stallMs) {
-        buffer.length = 0;
+        queue.clear();
         finish({
           code: "RATE_LIMITED",
           reason: "SLOW_CONSUMER",
@@ -155,13 +68,13 @@ export function bufferedSubscription(
     request.signal?.removeEventListener("abort", onAbort);
     handle?.dispose();
     if (why) interrupt(why);
-    notify();
+    queue.end();
   };
   handle = upstream({
     next: (result) => {
       if (finished) return; // cut off: what still arrives is the client's to re-read from its cursor
-      buffer.push(result);
-      if (buffer.length >= limits.maxBuffered && !paused) {
+      queue.push(result);
+      if (queue.size >= limits.maxBuffered && !paused) {
         paused = handle?.pause() ?? false;
         // An upstream shared with other clients is not paused for one: this one ends after what it holds.
         if (!paused)
@@ -171,11 +84,10 @@ export function bufferedSubscription(
             message: `The subscriber fell ${limits.maxBuffered} events behind a stream it shares with others, and was cut off`,
           });
       }
-      notify();
     },
     fail: (errors) => {
       if (finished) return;
-      buffer.push({ errors: [...errors] });
+      queue.push({ errors: [...errors] });
       finish();
     },
     lost: () => finish(UPSTREAM_CLOSED),
@@ -189,23 +101,16 @@ export function bufferedSubscription(
   return {
     async next() {
       lastPull = Date.now();
-      for (;;) {
-        const value = buffer.shift();
-        if (value) {
-          if (paused && buffer.length <= limits.maxBuffered / 2) {
-            handle?.resume();
-            paused = false;
-          }
-          return { value, done: false };
-        }
-        if (finished) return { value: undefined, done: true };
-        await new Promise<void>((resolve) => (wake = resolve));
+      const step = await queue.next();
+      if (!step.done && paused && queue.size <= limits.maxBuffered / 2) {
+        handle?.resume();
+        paused = false;
       }
+      return step;
     },
     async return() {
       finish();
-      buffer.length = 0;
-      return { value: undefined, done: true };
+      return queue.return();
     },
     [Symbol.asyncIterator]() {
       return this;
@@ -214,17 +119,12 @@ export function bufferedSubscription(
 }
 
 /**
- * What the client receives of a subscription, made right:
- *
- * - The Rust planner's runtime (router-runtime 1.4.23) keeps one execution
- *   context for all the events of a subscription: its `errors` array only
- *   grows, so one failed entity fetch would ride along with every later
- *   event, and an event whose root fetch failed would come with the previous
- *   event's data again (a duplicate cursor). Each result here carries only
- *   its own errors, and never repeats the last event's cursor.
- * - When the subscription was interrupted, it ends with one last result: a
- *   GraphQL error whose `extensions.resumeAfter` is the cursor of the last
- *   event this client was sent (null if none), to pass back as `after`.
+ * What the client receives of a subscription: each result with only its own
+ * errors and never the last event's cursor again
+ * (./workaround-router-runtime-shared-errors.ts), and, when the subscription
+ * was interrupted, one last result: a GraphQL error whose
+ * `extensions.resumeAfter` is the cursor of the last event this client was
+ * sent (null if none), to pass back as `after`.
  *
  * A plain iterator, not an async generator, so that `return()` takes effect
  * at once even while it waits for the next result.
@@ -237,25 +137,14 @@ export function clientResults(
   const done = { value: undefined, done: true } as const;
   let resumeAfter: string | null = null;
   let ended = false;
-  let errorsSeen: { list: readonly unknown[]; length: number } | null = null;
-
-  const own = (result: ExecutionResult): ExecutionResult | null => {
-    let errors = result.errors;
-    if (errors && errorsSeen?.list === errors) errors = errors.slice(errorsSeen.length);
-    if (result.errors) errorsSeen = { list: result.errors, length: result.errors.length };
-    const cursor = cursorOf(result);
-    const stale = cursor !== undefined && cursor === resumeAfter;
-    if (stale && !errors?.length) return null;
-    if (!stale && errors === result.errors) return result;
-    return { ...result, data: stale ? null : result.data, errors: errors?.length ? errors : undefined };
-  };
+  const own = eachResultItsOwn();
 
   return {
     async next() {
       while (!ended) {
         const step = await inner.next();
         if (step.done) break;
-        const value = own(step.value);
+        const value = own(step.value, resumeAfter);
         if (!value) continue;
         resumeAfter = cursorOf(value) ?? resumeAfter;
         return { value, done: false };
@@ -283,7 +172,7 @@ export function clientResults(
  * WebSocket, or a direct call when the subgraph runs in this process), so
  * that backpressure reaches the subgraph with no head-of-line blocking
  * between subscribers, except that identical live subscriptions of one
- * principal share one (./shared-subscriptions.ts); bounded buffers, slow
+ * principal share one (./shared.ts); bounded buffers, slow
  * clients cut off, no silent re-subscription, and subgraph error codes kept. The principal reaches the
  * subgraph signed in the operation's `extensions.headers`, where
  * `propagateHeaders` puts it.
@@ -327,10 +216,6 @@ export function useSubscriptions(
         },
         onSubscribeError: () => lease?.release(),
       };
-    },
-    // A subscription the client cannot be sent (asked for as multipart/mixed, or as plain JSON: 406) ends at once.
-    onResultProcess({ result, resultProcessor }) {
-      if (!resultProcessor && isAsyncIterable(result)) void (result as AsyncIterableIterator<unknown>).return?.()?.catch(() => undefined);
     },
   };
 }

@@ -1,8 +1,8 @@
 import type { GatewayPlugin } from "@graphql-hive/gateway-runtime";
 import { createGraphQLError, isAsyncIterable, type ExecutionResult } from "@graphql-tools/utils";
-import { gatewaySubscriptionsEnded } from "../shared/feed-metrics";
-import { logger } from "../shared/logger";
-import type { Authenticator } from "./authenticate";
+import { gatewaySubscriptionsEnded } from "../../shared/feed-metrics";
+import { logger } from "../../shared/logger";
+import type { Authenticator } from "../authenticate";
 
 /** Why a held connection is ended: its key was refused, or could not be checked again. */
 export type EndCode = "UNAUTHENTICATED" | "SERVICE_UNAVAILABLE";

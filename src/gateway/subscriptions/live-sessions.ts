@@ -1,6 +1,6 @@
 import { createGraphQLError, type ExecutionResult } from "@graphql-tools/utils";
 import type { GraphQLError } from "graphql";
-import { gatewaySubscriptionsEnded } from "../shared/feed-metrics";
+import { gatewaySubscriptionsEnded } from "../../shared/feed-metrics";
 import { cursorOf, interruptedResult } from "./interruptions";
 
 /**
@@ -249,7 +249,7 @@ function stoppable(
   ended: () => void,
 ): { iterator: AsyncIterableIterator<ExecutionResult>; stop(last?: ExecutionResult): void; resumeAfter(): string | null; interrupted(): boolean } {
   const inner = results[Symbol.asyncIterator]();
-  // Results written to the socket directly (./shared-subscriptions.ts) do not pass here: their iterator knows their cursor.
+  // Results written to the socket directly (./shared.ts) do not pass here: their iterator knows their cursor.
   const own = (inner as { resumeAfter?: () => string | null }).resumeAfter;
   let lastCursor: string | null = null;
   let interrupted = false;

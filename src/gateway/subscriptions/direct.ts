@@ -1,13 +1,15 @@
 import { isAsyncIterable, type ExecutionRequest, type ExecutionResult } from "@graphql-tools/utils";
-import { parse, subscribe, validate, type DocumentNode, type GraphQLError, type GraphQLSchema } from "graphql";
-import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../shared/feed-metrics";
-import { PRINCIPAL_HEADER, signPrincipal, type Principal } from "../shared/principal";
-import { withContractCodes } from "./error-codes";
-import { asGatewayResult, type LocalSubgraph } from "./in-process";
+import { parse, subscribe, type DocumentNode, type GraphQLError, type GraphQLSchema } from "graphql";
+import { gatewaySubscriptions, gatewaySubscriptionsEnded } from "../../shared/feed-metrics";
+import { PRINCIPAL_HEADER, signPrincipal, type Principal } from "../../shared/principal";
+import { withContractCodes } from "../error-codes";
+import { asGatewayResult, type LocalSubgraph } from "../in-process";
 import { cursorOf, interruptedResult, UPSTREAM_CLOSED, type Interruption } from "./interruptions";
-import { maskGatewayError } from "./mask-errors";
-import type { ClientOperation } from "./shared-subscriptions";
-import { bufferedSubscription, clientResults, DEFAULT_SUBSCRIPTION_LIMITS, webSocketUpstream, type SubscriptionLimits, type Upstream } from "./subscriptions";
+import { maskGatewayError } from "../mask-errors";
+import type { ClientOperation } from "./shared";
+import { bufferedSubscription, clientResults, DEFAULT_SUBSCRIPTION_LIMITS, type SubscriptionLimits, type Upstream } from "./plan";
+import { webSocketUpstream } from "./websocket-upstream";
+import { validSubscriptionFor } from "./workaround-graphql-js-missing-subscription-type";
 
 /** The results of a subscription straight from the subgraph that alone answers it, or undefined when none does (or it refused). */
 export type DirectSubscribe = (operation: ClientOperation, principal: Principal | null) => Promise<AsyncIterable<ExecutionResult> | undefined>;
@@ -23,7 +25,7 @@ export interface DirectSubgraph {
 const REMEMBERED = 1_000;
 
 /**
- * A shared live subscription (./shared-subscriptions.ts) that one subgraph
+ * A shared live subscription (./shared.ts) that one subgraph
  * answers alone, because the whole operation validates against that
  * subgraph's own schema (`offerFeed` without `offer { product { name } }`,
  * say), takes its results from that subgraph directly, once the gateway has
@@ -43,8 +45,7 @@ export function directSubscriptions(subgraphs: DirectSubgraph[]): DirectSubscrib
     let found = answering.get(query);
     if (found === undefined) {
       const document = parse(query);
-      // graphql-js finds nothing wrong with a subscription against a schema without a Subscription type.
-      const subgraph = subgraphs.find((s) => s.schema.getSubscriptionType() && validate(s.schema, document).length === 0);
+      const subgraph = subgraphs.find((s) => validSubscriptionFor(s.schema, document));
       found = subgraph ? { subgraph, document } : null;
       if (answering.size >= REMEMBERED) answering.clear();
       answering.set(query, found);
@@ -78,7 +79,7 @@ export function inProcessDirect(subgraph: LocalSubgraph): DirectSubgraph {
  * A subgraph in another process, at `url`: the client's operation as it is,
  * over a WebSocket of its own with the principal signed into its
  * `extensions.headers`, as the gateway's own subscriptions reach it
- * (./subscriptions.ts: the same bounded buffer, and the same interruption
+ * (./plan.ts: the same bounded buffer, and the same interruption
  * when the connection is lost). The subgraph's refusal arrives as a result
  * (its errors, with their codes), as it would through the plan.
  */

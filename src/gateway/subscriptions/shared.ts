@@ -2,7 +2,9 @@ import type { ExecutionRequest, ExecutionResult } from "@graphql-tools/utils";
 import { Kind, parse, print, valueFromASTUntyped, type DocumentNode, type OperationDefinitionNode } from "graphql";
 import { LRUCache } from "lru-cache";
 import WebSocket from "ws";
-import type { Principal } from "../shared/principal";
+import { BoundedQueue } from "../../shared/bounded-queue";
+import { isLive } from "../../shared/live";
+import type { Principal } from "../../shared/principal";
 import { cursorOf, interruptedResult } from "./interruptions";
 import type { Upstream, UpstreamHandle, UpstreamSink } from "./upstream";
 
@@ -17,7 +19,7 @@ interface Stream {
  * clients take it. Each client still has its own buffer at the gateway; a
  * shared upstream cannot be paused for one of them, so a client that falls
  * `maxBuffered` results behind is cut off with the cursor to resume from
- * (./subscriptions.ts), and the others go on.
+ * (./plan.ts), and the others go on.
  */
 export class SharedUpstreams {
   private readonly streams = new Map<string, Stream>();
@@ -95,7 +97,7 @@ export function liveSubscriptionKey(subgraphName: string, request: ExecutionRequ
   return JSON.stringify([subgraphName, principal.kind, principal.id ?? null, text, request.variables ?? {}, request.operationName ?? null]);
 }
 
-/** A subscription whose every root field streams live events only: its `after` is null or absent. */
+/** A subscription whose every root field streams live events only (../../shared/live.ts). */
 function isLiveOnly(document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null): boolean {
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
@@ -103,7 +105,7 @@ function isLiveOnly(document: DocumentNode, variables: Record<string, unknown> |
   return operation.selectionSet.selections.every((selection) => {
     if (selection.kind !== Kind.FIELD) return false;
     const after = selection.arguments?.find((a) => a.name.value === "after");
-    return !after || valueFromASTUntyped(after.value, variables) == null;
+    return !after || isLive(valueFromASTUntyped(after.value, variables));
   });
 }
 
@@ -165,8 +167,8 @@ export interface ClientWire {
 }
 
 interface Client {
-  buffer: ExecutionResult[];
-  wake: (() => void) | null;
+  /** Results waiting for this client (none for one written to directly): ended when it is cut off or its stream ends. */
+  queue: BoundedQueue<ExecutionResult>;
   /** The last cursor this client was sent: where it resumes if it is cut off. */
   resumeAfter: string | null;
   state: "open" | "cut" | "told" | "done";
@@ -238,7 +240,7 @@ export class SharedResults {
       this.streams.set(key, stream);
       void this.pump(key, stream);
     }
-    const client: Client = { buffer: [], wake: null, resumeAfter: null, state: "open" };
+    const client: Client = { queue: new BoundedQueue({ max: this.maxBuffered }), resumeAfter: null, state: "open" };
     if (wire) client.wire = { socket: wire.socket, head: `{"id":${JSON.stringify(wire.id)},"type":"next","payload":`, unsent: 0 };
     stream.clients.add(client);
     return this.iterator(key, stream, client);
@@ -262,15 +264,13 @@ export class SharedResults {
     if (this.streams.get(key) === stream) this.streams.delete(key);
     for (const client of stream.clients) {
       if (client.state === "open") client.state = "done";
-      wake(client);
+      client.queue.end();
     }
     stream.clients.clear();
   }
 
   private deliver(key: string, stream: ResultStream, client: Client, result: ExecutionResult): void {
-    if (client.buffer.length >= this.maxBuffered) return this.cutOff(key, stream, client);
-    client.buffer.push(result);
-    wake(client);
+    if (!client.queue.push(result)) this.cutOff(key, stream, client);
   }
 
   /** Writes a result's message to a client's socket, or cuts the client off when `maxBuffered` of them wait there already. */
@@ -299,7 +299,7 @@ export class SharedResults {
     client.state = "cut";
     this.onCutOff();
     this.leave(key, stream, client);
-    wake(client);
+    client.queue.end();
   }
 
   private leave(key: string, stream: ResultStream, client: Client): void {
@@ -312,40 +312,33 @@ export class SharedResults {
     const done = { value: undefined, done: true } as const;
     return {
       next: async () => {
-        for (;;) {
-          const value = client.buffer.shift();
-          if (value) {
-            client.resumeAfter = cursorOf(value) ?? client.resumeAfter;
-            return { value, done: false };
-          }
-          if (client.state === "open") {
-            await new Promise<void>((resolve) => (client.wake = resolve));
-            continue;
-          }
-          // What the server sends next (the interruption, or the end) must not overtake the writes still waiting.
-          if (client.wire) this.flush();
-          if (client.state === "cut") {
-            client.state = "told";
-            return {
-              value: interruptedResult(
-                {
-                  code: "RATE_LIMITED",
-                  reason: "SLOW_CONSUMER",
-                  message: `The subscriber fell ${this.maxBuffered} events behind a stream it shares with others, and was cut off`,
-                },
-                client.resumeAfter,
-              ),
-              done: false,
-            };
-          }
-          return done;
+        const step = await client.queue.next();
+        if (!step.done) {
+          client.resumeAfter = cursorOf(step.value) ?? client.resumeAfter;
+          return step;
         }
+        // What the server sends next (the interruption, or the end) must not overtake the writes still waiting.
+        if (client.wire) this.flush();
+        if (client.state === "cut") {
+          client.state = "told";
+          return {
+            value: interruptedResult(
+              {
+                code: "RATE_LIMITED",
+                reason: "SLOW_CONSUMER",
+                message: `The subscriber fell ${this.maxBuffered} events behind a stream it shares with others, and was cut off`,
+              },
+              client.resumeAfter,
+            ),
+            done: false,
+          };
+        }
+        return done;
       },
       return: async () => {
         client.state = "done";
-        client.buffer.length = 0;
         this.leave(key, stream, client);
-        wake(client);
+        await client.queue.return();
         return done;
       },
       [Symbol.asyncIterator]() {
@@ -355,11 +348,6 @@ export class SharedResults {
       resumeAfter: () => client.resumeAfter,
     } as AsyncIterableIterator<ExecutionResult>;
   }
-}
-
-function wake(client: Client): void {
-  client.wake?.();
-  client.wake = null;
 }
 
 /** A result as the payload of a graphql-transport-ws `next` message, serialised as graphql-ws serialises it. */
