@@ -146,7 +146,7 @@ export async function runGraph(db: Database, world: OfferGraphWorld): Promise<Gr
       if (r.failures > 0) throw new Error(`${target.name}: ${r.failures} failed requests, e.g. ${r.sampleFailure}`);
       results[i]!.rounds.push(r);
       process.stdout.write(
-        `round ${round} ${target.name.padEnd(34)} ${fixed(r.rps, 0).padStart(5)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  gateway ${fixed(r.cpuPerRequest.gateway!, 2)} ms CPU/req  service ${fixed(sum(r.cpuPerRequest, ["db"]), 2)}  db ${fixed(r.cpuPerRequest.db!, 2)}\n`,
+        `round ${round} ${target.name.padEnd(34)} ${fixed(r.rps, 0).padStart(5)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  gateway ${fixed(r.cpuPerRequest.gateway!, 2)} ms CPU/req  service ${fixed(sum(r.cpuPerRequest, ["db"]), 2)}  db ${fixed(r.cpuPerRequest.db!, 2)}  all ${fixed(sum(r.cpuPerRequest), 2)}\n`,
       );
     }
   }
@@ -174,6 +174,9 @@ export function graphReport(results: GraphResult[], world: OfferGraphWorld, comm
       fixed(m((x) => x.cpuPerRequest.db!), 2),
     ];
   });
+  // CPU per request of every process serving it (gateway, subgraphs, database): what throughput would be on cores of its own, steadier than req/s on a shared machine.
+  const cpuRatio = (a: string, b: string) =>
+    by.has(a) && by.has(b) ? median(by.get(a)!.rounds.map((r, i) => sum(by.get(b)!.rounds[i]!.cpuPerRequest) / sum(r.cpuPerRequest))) : NaN;
   const goal = (label: string, value: number, target: number) => [
     label,
     `${fixed(value, 2)}×`,
@@ -198,7 +201,9 @@ ${provenance(command)}
 
 ${columns(headers, rows, ["target", "req/s", "p50 / p99 ms"])}
 
-${goals}`;
+${goals}
+
+CPU per request, all processes (@apollo/gateway (separate) over offergate (separate)): ${fixed(cpuRatio("offergate (separate)", "@apollo/gateway (separate)"), 2)}×.`;
   const notes = `## Offer graph: throughput, latency, CPU per request
 
 ${provenance(command)}
