@@ -34,6 +34,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const PROFILE = process.env.BENCH_PROFILE; // a target name: run it under --cpu-prof
+/** BENCH_PROFILE_SUBGRAPHS=1: the subgraph processes under --cpu-prof too (shared by the separate targets: pick one with BENCH_ONLY). */
+const PROFILE_SUBGRAPHS = process.env.BENCH_PROFILE_SUBGRAPHS === "1";
 /** The gateway without its cache of immutable entities: every fetch reaches the subgraphs, as with the other gateways. */
 const NO_CACHE = { ENTITY_CACHE_SIZE: "0" };
 
@@ -43,7 +45,9 @@ interface Spec {
   start(): Promise<Target>;
 }
 
-const profileArgs = (name: string) => (PROFILE === name ? ["--cpu-prof", `--cpu-prof-dir=${process.cwd()}/profiles`] : []);
+const CPU_PROF = ["--cpu-prof", `--cpu-prof-dir=${process.cwd()}/profiles`];
+const profileArgs = (name: string) => (PROFILE === name ? CPU_PROF : []);
+const subgraphProfileArgs = PROFILE_SUBGRAPHS ? CPU_PROF : [];
 
 function specs(db: Database): Spec[] {
   const env = targetEnv(db);
@@ -61,14 +65,14 @@ function specs(db: Database): Spec[] {
   // The three subgraph processes, started once and shared by every separate-process gateway.
   const subgraphProcesses = () =>
     (parts ??= (async () => {
-      const accounts = await startPart("accounts", "accounts/server", { ...env, ACCOUNTS_PORT: "0" });
-      const catalog = await startPart("catalog", "catalog/server", { ...env, CATALOG_PORT: "0" });
+      const accounts = await startPart("accounts", "accounts/server", { ...env, ACCOUNTS_PORT: "0" }, subgraphProfileArgs);
+      const catalog = await startPart("catalog", "catalog/server", { ...env, CATALOG_PORT: "0" }, subgraphProfileArgs);
       const exchange = await startPart("exchange", "exchange/server", {
         ...env,
         EXCHANGE_PORT: "0",
         ACCOUNTS_URL: accounts.url,
         CATALOG_URL: catalog.url,
-      });
+      }, subgraphProfileArgs);
       return {
         urls: { ACCOUNTS_URL: accounts.url, CATALOG_URL: catalog.url, EXCHANGE_URL: exchange.url },
         pids: { accounts: accounts.child.pid, catalog: catalog.child.pid, exchange: exchange.child.pid },
@@ -142,7 +146,7 @@ export async function runGraph(db: Database, world: OfferGraphWorld): Promise<Gr
       if (r.failures > 0) throw new Error(`${target.name}: ${r.failures} failed requests, e.g. ${r.sampleFailure}`);
       results[i]!.rounds.push(r);
       process.stdout.write(
-        `round ${round} ${target.name.padEnd(34)} ${fixed(r.rps, 0).padStart(5)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  gateway ${fixed(r.cpuPerRequest.gateway!, 2)} ms CPU/req\n`,
+        `round ${round} ${target.name.padEnd(34)} ${fixed(r.rps, 0).padStart(5)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  gateway ${fixed(r.cpuPerRequest.gateway!, 2)} ms CPU/req  service ${fixed(sum(r.cpuPerRequest, ["db"]), 2)}  db ${fixed(r.cpuPerRequest.db!, 2)}  all ${fixed(sum(r.cpuPerRequest), 2)}\n`,
       );
     }
   }
@@ -170,6 +174,9 @@ export function graphReport(results: GraphResult[], world: OfferGraphWorld, comm
       fixed(m((x) => x.cpuPerRequest.db!), 2),
     ];
   });
+  // CPU per request of every process serving it (gateway, subgraphs, database): what throughput would be on cores of its own, steadier than req/s on a shared machine.
+  const cpuRatio = (a: string, b: string) =>
+    by.has(a) && by.has(b) ? median(by.get(a)!.rounds.map((r, i) => sum(by.get(b)!.rounds[i]!.cpuPerRequest) / sum(r.cpuPerRequest))) : NaN;
   const goal = (label: string, value: number, target: number) => [
     label,
     `${fixed(value, 2)}×`,
@@ -194,7 +201,9 @@ ${provenance(command)}
 
 ${columns(headers, rows, ["target", "req/s", "p50 / p99 ms"])}
 
-${goals}`;
+${goals}
+
+CPU per request, all processes (@apollo/gateway (separate) over offergate (separate)): ${fixed(cpuRatio("offergate (separate)", "@apollo/gateway (separate)"), 2)}×.`;
   const notes = `## Offer graph: throughput, latency, CPU per request
 
 ${provenance(command)}

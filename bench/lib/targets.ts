@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import type { Database } from "./db";
-import { script, startNode, type Child } from "./proc";
+import { BUILD, script, startNode, type Child } from "./proc";
 
 /** One secret and admin key for every process of a bench run. */
 export const SECRETS = {
@@ -50,7 +51,9 @@ export async function startTarget(name: string, file: string, env: Record<string
 
 /** Starts a compiled src/ entry point (`npm run start:*`) and waits for it to say where it listens. */
 export async function startPart(name: string, file: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<{ child: Child; url: string }> {
-  const child = startNode(name, script(`src/${file}.js`), env, [], nodeArgs);
+  // The compiled bench lives in dist/bench, so the gateway's default (beside dist/) would miss the committed supergraph.
+  const supergraph: Record<string, string> = file === "gateway/server" && !env.SUPERGRAPH_PATH && !env.SUBGRAPH_URLS ? { SUPERGRAPH_PATH: join(BUILD, "..", "..", "schema", "supergraph.graphql") } : {};
+  const child = startNode(name, script(`src/${file}.js`), { ...env, ...supergraph }, [], nodeArgs);
   const url = (await child.waitFor(/listening on (\S+)/, 120_000))[1]!;
   return { child, url };
 }
