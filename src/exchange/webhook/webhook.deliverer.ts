@@ -53,6 +53,8 @@ class Worker {
   private checking = false;
   /** The webhook as last read or written by this worker; dropped when it may have changed elsewhere. */
   private doc: WebhookRecord | null = null;
+  /** Counts the rings that said the webhook changed: a write's outcome kept across one is stale. */
+  private changes = 0;
   stopped = false;
 
   readonly id: string;
@@ -74,7 +76,10 @@ class Worker {
    */
   kick(changed = false): void {
     if (this.stopped) return;
-    if (changed) this.doc = null;
+    if (changed) {
+      this.doc = null;
+      this.changes++;
+    }
     if (this.running) {
       this.again = true;
       if (changed && this.inFlight) void this.checkInFlight();
@@ -124,8 +129,9 @@ class Worker {
 
   /** Writes an attempt's outcome (see WebhookRepository.settle); keeps what it wrote, or reads afresh next time when it could not. */
   private async settle(doc: WebhookRecord, set: Partial<WebhookRecord>): Promise<WebhookRecord | null> {
+    const changes = this.changes;
     const settled = await this.deliverer.settle(doc, set);
-    this.doc = settled;
+    this.doc = changes === this.changes ? settled : null;
     return settled;
   }
 
@@ -142,6 +148,8 @@ class Worker {
     clearTimeout(this.retryTimer);
     let delivery: PendingDelivery;
     let lastEventAt: Date | undefined;
+    // Whether the feed may hold more than this delivery carries: then it is read again once this one is acknowledged.
+    let more = true;
     if (doc.pending) {
       const due = doc.nextAttemptAt ? doc.nextAttemptAt.getTime() : 0;
       if (due > now) {
@@ -150,8 +158,10 @@ class Worker {
       }
       delivery = doc.pending;
     } else {
-      const events = await d.readFeed(doc.marketplaceId, doc.deliveredSeq);
+      const read = await d.readFeed(doc.marketplaceId, doc.deliveredSeq);
+      const events = read.events;
       if (events.length === 0) return;
+      more = read.more;
       delivery = buildDelivery(doc._id, doc.marketplaceId, doc.epoch, events);
       lastEventAt = new Date(events.at(-1)!.occurredAt);
     }
@@ -212,8 +222,9 @@ class Worker {
         const at = lastEventAt ?? (await d.feed.after(doc.marketplaceId, delivery.toSeq - 1, 1))[0]?.occurredAt;
         if (at) webhookDeliveryLatency.observe(Math.max(0, attemptedAt.getTime() - new Date(at).getTime()) / 1000);
       }
-      // More may be waiting (or the webhook changed under the attempt): look again.
-      this.again = true;
+      // Look again when more may be waiting or the write was refused (the webhook changed under the attempt);
+      // an event appended since the read rang and set `again` already (see `kick`).
+      if (more || !settled) this.again = true;
       return;
     }
     const failures = doc.consecutiveFailures + 1;
@@ -235,15 +246,24 @@ class Worker {
   }
 }
 
-/** Collects the calls made in one turn of the event loop and runs them as one. */
+/**
+ * Collects the calls made in one turn of the event loop and runs them as
+ * one. `serial`: one run at a time, the calls made while it runs wait and
+ * go together in the next (a group commit: the acknowledgements of
+ * deliveries answered over a few milliseconds cost one write, not one each).
+ */
 class TickBatch<In, Out> {
   private queue: { input: In; resolve: (out: Out) => void; reject: (error: unknown) => void }[] = [];
+  private running = false;
 
-  constructor(private readonly run: (inputs: In[]) => Promise<Out[]>) {}
+  constructor(
+    private readonly run: (inputs: In[]) => Promise<Out[]>,
+    private readonly serial = false,
+  ) {}
 
   call(input: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
-      if (this.queue.length === 0) setImmediate(() => void this.flush());
+      if (this.queue.length === 0 && !(this.serial && this.running)) setImmediate(() => void this.flush());
       this.queue.push({ input, resolve, reject });
     });
   }
@@ -251,13 +271,23 @@ class TickBatch<In, Out> {
   private async flush(): Promise<void> {
     const batch = this.queue;
     this.queue = [];
+    this.running = true;
     try {
       const out = await this.run(batch.map((b) => b.input));
       batch.forEach((b, i) => b.resolve(out[i]!));
     } catch (error) {
       for (const b of batch) b.reject(error);
+    } finally {
+      this.running = false;
+      if (this.serial && this.queue.length > 0) setImmediate(() => void this.flush());
     }
   }
+}
+
+/** A feed read for one webhook: its events, and whether the feed may hold more after them. */
+export interface FeedRead {
+  events: FeedEventRecord[];
+  more: boolean;
 }
 
 /**
@@ -284,23 +314,29 @@ export class WebhookDeliverer {
    * of the log, one bulk write), so the deliveries cost the database, and
    * the mutations that share it, a few statements rather than two per webhook.
    */
-  private readonly feedReads = new TickBatch<{ marketplaceId: string; afterSeq: number }, FeedEventRecord[]>(async (reads) => {
-    if (reads.length === 1) return [await this.feed.after(reads[0]!.marketplaceId, reads[0]!.afterSeq, MAX_EVENTS_PER_DELIVERY)];
+  private readonly feedReads = new TickBatch<{ marketplaceId: string; afterSeq: number }, FeedRead>(async (reads) => {
+    const full = (events: FeedEventRecord[]): FeedRead => ({ events, more: events.length >= MAX_EVENTS_PER_DELIVERY });
+    if (reads.length === 1) return [full(await this.feed.after(reads[0]!.marketplaceId, reads[0]!.afterSeq, MAX_EVENTS_PER_DELIVERY))];
     const limit = MAX_EVENTS_PER_DELIVERY * reads.length;
     const rows = await this.feed.afterEach(reads, limit);
     const byFeed = groupBy(rows, (r) => r.marketplaceId);
+    const cut = rows.length >= limit;
     return Promise.all(
       reads.map(async (r) => {
         const mine = (byFeed.get(r.marketplaceId) ?? []).filter((e) => e.seq > r.afterSeq).slice(0, MAX_EVENTS_PER_DELIVERY);
         // Each feed's share is a prefix of its events; only a feed the limit left out entirely is read on its own.
-        return mine.length === 0 && rows.length >= limit ? this.feed.after(r.marketplaceId, r.afterSeq, MAX_EVENTS_PER_DELIVERY) : mine;
+        if (mine.length === 0 && cut) return full(await this.feed.after(r.marketplaceId, r.afterSeq, MAX_EVENTS_PER_DELIVERY));
+        // A read the limit cut may have cut this feed's share short too.
+        return { events: mine, more: cut || mine.length >= MAX_EVENTS_PER_DELIVERY };
       }),
     );
   });
-  private readonly settles = new TickBatch<{ doc: WebhookRecord; set: Partial<WebhookRecord> }, WebhookRecord | null>(async (writes) =>
-    writes.length === 1
-      ? [await this.repo.settle(writes[0]!.doc._id, this.owner, writes[0]!.doc.epoch, writes[0]!.set)]
-      : this.repo.settleMany(this.owner, writes.map((w) => ({ id: w.doc._id, epoch: w.doc.epoch, set: w.set }))),
+  private readonly settles = new TickBatch<{ doc: WebhookRecord; set: Partial<WebhookRecord> }, WebhookRecord | null>(
+    async (writes) =>
+      writes.length === 1
+        ? [await this.repo.settle(writes[0]!.doc._id, this.owner, writes[0]!.doc.epoch, writes[0]!.set)]
+        : this.repo.settleMany(this.owner, writes),
+    true,
   );
 
   constructor(
@@ -310,7 +346,7 @@ export class WebhookDeliverer {
     readonly options: WebhookDeliveryOptions,
   ) {}
 
-  readFeed(marketplaceId: string, afterSeq: number): Promise<FeedEventRecord[]> {
+  readFeed(marketplaceId: string, afterSeq: number): Promise<FeedRead> {
     return this.feedReads.call({ marketplaceId, afterSeq });
   }
 
