@@ -16,6 +16,17 @@ export interface WebhookFeedLog {
   countAfter(marketplaceId: string, afterSeq: number): Promise<number>;
 }
 
+/** This process's appends, handed over as they are made (FeedService): a delivery of them needs no read. */
+export interface WebhookFeedHandover {
+  /** The origin of the rings those appends send. */
+  readonly ringOrigin: string;
+  /** `since`: a `performance.now()` taken before the append began. */
+  onAppended(listener: (records: readonly FeedEventRecord[], since: number) => void): () => void;
+}
+
+/** How long events handed over are served without a read (rings from elsewhere are remembered as long). */
+const RECENT_MS = 10_000;
+
 export interface WebhookDeliveryOptions {
   timeoutMs: number;
   retryBaseMs: number;
@@ -303,6 +314,15 @@ export class WebhookDeliverer {
   private readonly scanning = new Map<string, { again: boolean }>();
   /** Marketplaces with an enabled webhook, as of the last poll or webhook change: a ring for any other costs nothing. */
   private withWebhooks = new Set<string>();
+  /**
+   * Per feed with a webhook: the events this process last appended to it
+   * (consecutive, at most a delivery's worth), and when that append began. A
+   * webhook whose position is just before them is delivered them without a
+   * read; the feed may hold more after them only if another process appended
+   * since that append began, and then rang here after it (`otherRingAt`).
+   */
+  private readonly recent = new Map<string, { events: FeedEventRecord[]; since: number }>();
+  private readonly otherRingAt = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
   private closed = false;
@@ -344,10 +364,41 @@ export class WebhookDeliverer {
     readonly feed: WebhookFeedLog,
     private readonly bus: EventBus,
     readonly options: WebhookDeliveryOptions,
+    private readonly handover?: WebhookFeedHandover,
   ) {}
 
   readFeed(marketplaceId: string, afterSeq: number): Promise<FeedRead> {
-    return this.feedReads.call({ marketplaceId, afterSeq });
+    return Promise.resolve(this.fromRecent(marketplaceId, afterSeq) ?? this.feedReads.call({ marketplaceId, afterSeq }));
+  }
+
+  /** The events after `afterSeq` from those this process just appended, when they are where it is. */
+  private fromRecent(marketplaceId: string, afterSeq: number): FeedRead | null {
+    const recent = this.recent.get(marketplaceId);
+    if (!recent || performance.now() - recent.since > RECENT_MS) return null;
+    const { events, since } = recent;
+    if (events[0]!.seq > afterSeq + 1 || events.at(-1)!.seq <= afterSeq) return null;
+    return { events: events.filter((e) => e.seq > afterSeq), more: (this.otherRingAt.get(marketplaceId) ?? -Infinity) >= since };
+  }
+
+  /** This process appended: keep each webhook's feed's events, then wake its webhooks as a ring would (without waiting for it). */
+  private onAppended(records: readonly FeedEventRecord[], since: number): void {
+    if (this.closed) return;
+    for (const [marketplaceId, events] of groupBy(records, (r) => r.marketplaceId)) {
+      if (this.withWebhooks.has(marketplaceId)) {
+        const consecutive = events.length <= MAX_EVENTS_PER_DELIVERY && events.every((e, i) => i === 0 || e.seq === events[i - 1]!.seq + 1);
+        // As a read gives them back (an event without a reason has null).
+        if (consecutive) this.recent.set(marketplaceId, { events: events.map((e) => ({ ...e, unavailableReason: e.unavailableReason ?? null })), since });
+        else this.recent.delete(marketplaceId);
+      }
+      this.onRing(marketplaceId, false);
+    }
+  }
+
+  /** Forgets what is too old to serve. */
+  private pruneRecent(): void {
+    const old = performance.now() - RECENT_MS;
+    for (const [m, r] of this.recent) if (r.since < old || !this.withWebhooks.has(m)) this.recent.delete(m);
+    for (const [m, at] of this.otherRingAt) if (at < old) this.otherRingAt.delete(m);
   }
 
   settle(doc: WebhookRecord, set: Partial<WebhookRecord>): Promise<WebhookRecord | null> {
@@ -355,7 +406,17 @@ export class WebhookDeliverer {
   }
 
   start(): void {
-    this.unsubscribe = this.bus.onRing((marketplaceId, origin) => this.onRing(marketplaceId, origin === WEBHOOK_RING_ORIGIN));
+    const handover = this.handover;
+    const offRing = this.bus.onRing((marketplaceId, origin) => {
+      if (handover && origin === handover.ringOrigin) return; // handed over already, as the append was made
+      if (handover) this.otherRingAt.set(marketplaceId, performance.now());
+      this.onRing(marketplaceId, origin === WEBHOOK_RING_ORIGIN);
+    });
+    const offAppended = handover?.onAppended((records, since) => this.onAppended(records, since));
+    this.unsubscribe = () => {
+      offRing();
+      offAppended?.();
+    };
     const poll = setInterval(() => this.scan(), this.options.pollMs);
     const renew = setInterval(() => void this.renew(), Math.max(250, Math.floor(this.options.leaseMs / 3)));
     for (const t of [poll, renew]) t.unref();
@@ -428,6 +489,7 @@ export class WebhookDeliverer {
     const now = Date.now();
     if (!marketplaceId) {
       this.withWebhooks = new Set(await this.repo.enabledMarketplaces());
+      this.pruneRecent();
       // No webhook anywhere: nothing to take (the common case, one small read per poll).
       if (this.withWebhooks.size === 0) return;
     }
