@@ -136,7 +136,7 @@ export async function createExchangeSubgraph(
     stopFeedSweeper();
   };
   // Webhooks are delivered off the request path, from the durable log.
-  const deliverer = new WebhookDeliverer(webhookRepo, feedLog, deps.bus, webhookOptions);
+  const deliverer = new WebhookDeliverer(webhookRepo, feedLog, deps.bus, webhookOptions, feed);
   deliverer.start();
   // Imports a stopped process left unfinished go on here (or on another replica, whichever takes them first).
   runner.start();

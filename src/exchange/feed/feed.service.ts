@@ -26,6 +26,7 @@ export interface FeedPage {
  */
 export class FeedService {
   private readonly hub: FeedHub;
+  private readonly appendListeners = new Set<(records: readonly FeedEventRecord[], since: number) => void>();
 
   constructor(
     private readonly offers: OfferRepository,
@@ -66,9 +67,11 @@ export class FeedService {
         flushed.push({ offerId: r._id, eventNo: r.eventCount, ...rev });
       }
     }
+    const since = performance.now();
     const appended = await this.feed.appendAll(appends);
     // This process's subscribers get the events at once; the other processes' hubs read them on the ring.
     this.hub.appended(appended);
+    if (appended.length > 0) for (const listener of this.appendListeners) listener(appended, since);
     for (const marketplaceId of new Set(appended.map((a) => a.marketplaceId))) this.bus.ring(marketplaceId, this.hub.origin);
     // The deliveries to this process's subscribers run on promises (and end in one burst of
     // socket writes at the gateway): the bookkeeping write waits until they are out, so that
@@ -127,6 +130,20 @@ export class FeedService {
   async stream(marketplaceId: string, after: string | null | undefined): Promise<AsyncIterableIterator<FeedEventRecord>> {
     const start = isLive(after) ? await this.feed.latestSeq(marketplaceId) : decodeFeedCursor(after, marketplaceId);
     return this.hub.stream(marketplaceId, start);
+  }
+
+  /** The origin of the rings this process's appends send. */
+  get ringOrigin(): string {
+    return this.hub.origin;
+  }
+
+  /**
+   * Hands `listener` every batch of events this process appends, before its
+   * rings, with a `performance.now()` taken before the append began.
+   */
+  onAppended(listener: (records: readonly FeedEventRecord[], since: number) => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
   }
 
   hubStats(): FeedHubStats {

@@ -16,6 +16,17 @@ export interface WebhookFeedLog {
   countAfter(marketplaceId: string, afterSeq: number): Promise<number>;
 }
 
+/** This process's appends, handed over as they are made (FeedService): a delivery of them needs no read. */
+export interface WebhookFeedHandover {
+  /** The origin of the rings those appends send. */
+  readonly ringOrigin: string;
+  /** `since`: a `performance.now()` taken before the append began. */
+  onAppended(listener: (records: readonly FeedEventRecord[], since: number) => void): () => void;
+}
+
+/** How long events handed over are served without a read (rings from elsewhere are remembered as long). */
+const RECENT_MS = 10_000;
+
 export interface WebhookDeliveryOptions {
   timeoutMs: number;
   retryBaseMs: number;
@@ -53,6 +64,8 @@ class Worker {
   private checking = false;
   /** The webhook as last read or written by this worker; dropped when it may have changed elsewhere. */
   private doc: WebhookRecord | null = null;
+  /** Counts the rings that said the webhook changed: a write's outcome kept across one is stale. */
+  private changes = 0;
   stopped = false;
 
   readonly id: string;
@@ -74,7 +87,10 @@ class Worker {
    */
   kick(changed = false): void {
     if (this.stopped) return;
-    if (changed) this.doc = null;
+    if (changed) {
+      this.doc = null;
+      this.changes++;
+    }
     if (this.running) {
       this.again = true;
       if (changed && this.inFlight) void this.checkInFlight();
@@ -124,8 +140,9 @@ class Worker {
 
   /** Writes an attempt's outcome (see WebhookRepository.settle); keeps what it wrote, or reads afresh next time when it could not. */
   private async settle(doc: WebhookRecord, set: Partial<WebhookRecord>): Promise<WebhookRecord | null> {
+    const changes = this.changes;
     const settled = await this.deliverer.settle(doc, set);
-    this.doc = settled;
+    this.doc = changes === this.changes ? settled : null;
     return settled;
   }
 
@@ -142,6 +159,8 @@ class Worker {
     clearTimeout(this.retryTimer);
     let delivery: PendingDelivery;
     let lastEventAt: Date | undefined;
+    // Whether the feed may hold more than this delivery carries: then it is read again once this one is acknowledged.
+    let more = true;
     if (doc.pending) {
       const due = doc.nextAttemptAt ? doc.nextAttemptAt.getTime() : 0;
       if (due > now) {
@@ -150,8 +169,10 @@ class Worker {
       }
       delivery = doc.pending;
     } else {
-      const events = await d.readFeed(doc.marketplaceId, doc.deliveredSeq);
+      const read = await d.readFeed(doc.marketplaceId, doc.deliveredSeq);
+      const events = read.events;
       if (events.length === 0) return;
+      more = read.more;
       delivery = buildDelivery(doc._id, doc.marketplaceId, doc.epoch, events);
       lastEventAt = new Date(events.at(-1)!.occurredAt);
     }
@@ -212,8 +233,9 @@ class Worker {
         const at = lastEventAt ?? (await d.feed.after(doc.marketplaceId, delivery.toSeq - 1, 1))[0]?.occurredAt;
         if (at) webhookDeliveryLatency.observe(Math.max(0, attemptedAt.getTime() - new Date(at).getTime()) / 1000);
       }
-      // More may be waiting (or the webhook changed under the attempt): look again.
-      this.again = true;
+      // Look again when more may be waiting or the write was refused (the webhook changed under the attempt);
+      // an event appended since the read rang and set `again` already (see `kick`).
+      if (more || !settled) this.again = true;
       return;
     }
     const failures = doc.consecutiveFailures + 1;
@@ -235,15 +257,24 @@ class Worker {
   }
 }
 
-/** Collects the calls made in one turn of the event loop and runs them as one. */
+/**
+ * Collects the calls made in one turn of the event loop and runs them as
+ * one. `serial`: one run at a time, the calls made while it runs wait and
+ * go together in the next (a group commit: the acknowledgements of
+ * deliveries answered over a few milliseconds cost one write, not one each).
+ */
 class TickBatch<In, Out> {
   private queue: { input: In; resolve: (out: Out) => void; reject: (error: unknown) => void }[] = [];
+  private running = false;
 
-  constructor(private readonly run: (inputs: In[]) => Promise<Out[]>) {}
+  constructor(
+    private readonly run: (inputs: In[]) => Promise<Out[]>,
+    private readonly serial = false,
+  ) {}
 
   call(input: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
-      if (this.queue.length === 0) setImmediate(() => void this.flush());
+      if (this.queue.length === 0 && !(this.serial && this.running)) setImmediate(() => void this.flush());
       this.queue.push({ input, resolve, reject });
     });
   }
@@ -251,13 +282,23 @@ class TickBatch<In, Out> {
   private async flush(): Promise<void> {
     const batch = this.queue;
     this.queue = [];
+    this.running = true;
     try {
       const out = await this.run(batch.map((b) => b.input));
       batch.forEach((b, i) => b.resolve(out[i]!));
     } catch (error) {
       for (const b of batch) b.reject(error);
+    } finally {
+      this.running = false;
+      if (this.serial && this.queue.length > 0) setImmediate(() => void this.flush());
     }
   }
+}
+
+/** A feed read for one webhook: its events, and whether the feed may hold more after them. */
+export interface FeedRead {
+  events: FeedEventRecord[];
+  more: boolean;
 }
 
 /**
@@ -273,6 +314,15 @@ export class WebhookDeliverer {
   private readonly scanning = new Map<string, { again: boolean }>();
   /** Marketplaces with an enabled webhook, as of the last poll or webhook change: a ring for any other costs nothing. */
   private withWebhooks = new Set<string>();
+  /**
+   * Per feed with a webhook: the events this process last appended to it
+   * (consecutive, at most a delivery's worth), and when that append began. A
+   * webhook whose position is just before them is delivered them without a
+   * read; the feed may hold more after them only if another process appended
+   * since that append began, and then rang here after it (`otherRingAt`).
+   */
+  private readonly recent = new Map<string, { events: FeedEventRecord[]; since: number }>();
+  private readonly otherRingAt = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
   private closed = false;
@@ -284,23 +334,29 @@ export class WebhookDeliverer {
    * of the log, one bulk write), so the deliveries cost the database, and
    * the mutations that share it, a few statements rather than two per webhook.
    */
-  private readonly feedReads = new TickBatch<{ marketplaceId: string; afterSeq: number }, FeedEventRecord[]>(async (reads) => {
-    if (reads.length === 1) return [await this.feed.after(reads[0]!.marketplaceId, reads[0]!.afterSeq, MAX_EVENTS_PER_DELIVERY)];
+  private readonly feedReads = new TickBatch<{ marketplaceId: string; afterSeq: number }, FeedRead>(async (reads) => {
+    const full = (events: FeedEventRecord[]): FeedRead => ({ events, more: events.length >= MAX_EVENTS_PER_DELIVERY });
+    if (reads.length === 1) return [full(await this.feed.after(reads[0]!.marketplaceId, reads[0]!.afterSeq, MAX_EVENTS_PER_DELIVERY))];
     const limit = MAX_EVENTS_PER_DELIVERY * reads.length;
     const rows = await this.feed.afterEach(reads, limit);
     const byFeed = groupBy(rows, (r) => r.marketplaceId);
+    const cut = rows.length >= limit;
     return Promise.all(
       reads.map(async (r) => {
         const mine = (byFeed.get(r.marketplaceId) ?? []).filter((e) => e.seq > r.afterSeq).slice(0, MAX_EVENTS_PER_DELIVERY);
         // Each feed's share is a prefix of its events; only a feed the limit left out entirely is read on its own.
-        return mine.length === 0 && rows.length >= limit ? this.feed.after(r.marketplaceId, r.afterSeq, MAX_EVENTS_PER_DELIVERY) : mine;
+        if (mine.length === 0 && cut) return full(await this.feed.after(r.marketplaceId, r.afterSeq, MAX_EVENTS_PER_DELIVERY));
+        // A read the limit cut may have cut this feed's share short too.
+        return { events: mine, more: cut || mine.length >= MAX_EVENTS_PER_DELIVERY };
       }),
     );
   });
-  private readonly settles = new TickBatch<{ doc: WebhookRecord; set: Partial<WebhookRecord> }, WebhookRecord | null>(async (writes) =>
-    writes.length === 1
-      ? [await this.repo.settle(writes[0]!.doc._id, this.owner, writes[0]!.doc.epoch, writes[0]!.set)]
-      : this.repo.settleMany(this.owner, writes.map((w) => ({ id: w.doc._id, epoch: w.doc.epoch, set: w.set }))),
+  private readonly settles = new TickBatch<{ doc: WebhookRecord; set: Partial<WebhookRecord> }, WebhookRecord | null>(
+    async (writes) =>
+      writes.length === 1
+        ? [await this.repo.settle(writes[0]!.doc._id, this.owner, writes[0]!.doc.epoch, writes[0]!.set)]
+        : this.repo.settleMany(this.owner, writes),
+    true,
   );
 
   constructor(
@@ -308,10 +364,41 @@ export class WebhookDeliverer {
     readonly feed: WebhookFeedLog,
     private readonly bus: EventBus,
     readonly options: WebhookDeliveryOptions,
+    private readonly handover?: WebhookFeedHandover,
   ) {}
 
-  readFeed(marketplaceId: string, afterSeq: number): Promise<FeedEventRecord[]> {
-    return this.feedReads.call({ marketplaceId, afterSeq });
+  readFeed(marketplaceId: string, afterSeq: number): Promise<FeedRead> {
+    return Promise.resolve(this.fromRecent(marketplaceId, afterSeq) ?? this.feedReads.call({ marketplaceId, afterSeq }));
+  }
+
+  /** The events after `afterSeq` from those this process just appended, when they are where it is. */
+  private fromRecent(marketplaceId: string, afterSeq: number): FeedRead | null {
+    const recent = this.recent.get(marketplaceId);
+    if (!recent || performance.now() - recent.since > RECENT_MS) return null;
+    const { events, since } = recent;
+    if (events[0]!.seq > afterSeq + 1 || events.at(-1)!.seq <= afterSeq) return null;
+    return { events: events.filter((e) => e.seq > afterSeq), more: (this.otherRingAt.get(marketplaceId) ?? -Infinity) >= since };
+  }
+
+  /** This process appended: keep each webhook's feed's events, then wake its webhooks as a ring would (without waiting for it). */
+  private onAppended(records: readonly FeedEventRecord[], since: number): void {
+    if (this.closed) return;
+    for (const [marketplaceId, events] of groupBy(records, (r) => r.marketplaceId)) {
+      if (this.withWebhooks.has(marketplaceId)) {
+        const consecutive = events.length <= MAX_EVENTS_PER_DELIVERY && events.every((e, i) => i === 0 || e.seq === events[i - 1]!.seq + 1);
+        // As a read gives them back (an event without a reason has null).
+        if (consecutive) this.recent.set(marketplaceId, { events: events.map((e) => ({ ...e, unavailableReason: e.unavailableReason ?? null })), since });
+        else this.recent.delete(marketplaceId);
+      }
+      this.onRing(marketplaceId, false);
+    }
+  }
+
+  /** Forgets what is too old to serve. */
+  private pruneRecent(): void {
+    const old = performance.now() - RECENT_MS;
+    for (const [m, r] of this.recent) if (r.since < old || !this.withWebhooks.has(m)) this.recent.delete(m);
+    for (const [m, at] of this.otherRingAt) if (at < old) this.otherRingAt.delete(m);
   }
 
   settle(doc: WebhookRecord, set: Partial<WebhookRecord>): Promise<WebhookRecord | null> {
@@ -319,7 +406,17 @@ export class WebhookDeliverer {
   }
 
   start(): void {
-    this.unsubscribe = this.bus.onRing((marketplaceId, origin) => this.onRing(marketplaceId, origin === WEBHOOK_RING_ORIGIN));
+    const handover = this.handover;
+    const offRing = this.bus.onRing((marketplaceId, origin) => {
+      if (handover && origin === handover.ringOrigin) return; // handed over already, as the append was made
+      if (handover) this.otherRingAt.set(marketplaceId, performance.now());
+      this.onRing(marketplaceId, origin === WEBHOOK_RING_ORIGIN);
+    });
+    const offAppended = handover?.onAppended((records, since) => this.onAppended(records, since));
+    this.unsubscribe = () => {
+      offRing();
+      offAppended?.();
+    };
     const poll = setInterval(() => this.scan(), this.options.pollMs);
     const renew = setInterval(() => void this.renew(), Math.max(250, Math.floor(this.options.leaseMs / 3)));
     for (const t of [poll, renew]) t.unref();
@@ -392,6 +489,7 @@ export class WebhookDeliverer {
     const now = Date.now();
     if (!marketplaceId) {
       this.withWebhooks = new Set(await this.repo.enabledMarketplaces());
+      this.pruneRecent();
       // No webhook anywhere: nothing to take (the common case, one small read per poll).
       if (this.withWebhooks.size === 0) return;
     }

@@ -102,20 +102,29 @@ export class WebhookRepository {
   }
 
   /**
-   * `settle` for many webhooks in one bulk write, then one read to tell which
-   * took: a write took when the webhook now shows this owner, the same epoch,
-   * enabled, and the fields written.
+   * `settle` for many webhooks in one bulk write. When every write matched
+   * (the common case) each took, and the webhook is `doc` with `set` applied,
+   * without a read; otherwise one read tells which took: a write took when
+   * the webhook now shows this owner, the same epoch, enabled, and the
+   * fields written.
    */
-  async settleMany(owner: string, writes: readonly { id: string; epoch: number; set: Partial<WebhookRecord> }[]): Promise<(WebhookRecord | null)[]> {
-    await this.model.bulkWrite(
-      writes.map((w) => ({ updateOne: { filter: { _id: w.id, leaseOwner: owner, epoch: w.epoch, enabled: true }, update: { $set: w.set } } })),
+  async settleMany(
+    owner: string,
+    writes: readonly { doc: WebhookRecord; set: Partial<WebhookRecord> }[],
+  ): Promise<(WebhookRecord | null)[]> {
+    const result = await this.model.bulkWrite(
+      writes.map((w) => ({ updateOne: { filter: { _id: w.doc._id, leaseOwner: owner, epoch: w.doc.epoch, enabled: true }, update: { $set: w.set } } })),
       { ordered: false },
     );
-    const rows = await this.model.find({ _id: { $in: writes.map((w) => w.id) } }).lean<WebhookRecord[]>();
+    // Distinct ids, each filter on one document: as many matched as written means every one took.
+    if (result.matchedCount === writes.length && new Set(writes.map((w) => w.doc._id)).size === writes.length) {
+      return writes.map((w) => ({ ...w.doc, ...w.set }));
+    }
+    const rows = await this.model.find({ _id: { $in: writes.map((w) => w.doc._id) } }).lean<WebhookRecord[]>();
     const byId = new Map(rows.map((r) => [r._id, r]));
     return writes.map((w) => {
-      const row = byId.get(w.id);
-      if (!row || row.leaseOwner !== owner || row.epoch !== w.epoch || !row.enabled) return null;
+      const row = byId.get(w.doc._id);
+      if (!row || row.leaseOwner !== owner || row.epoch !== w.doc.epoch || !row.enabled) return null;
       const took = Object.entries(w.set).every(([k, v]) => sameValue((row as unknown as Record<string, unknown>)[k], v));
       return took ? row : null;
     });
