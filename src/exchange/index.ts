@@ -105,7 +105,7 @@ export async function createExchangeSubgraph(
   const offerBulk = new OfferBulk(offers, affiliations, settings, reconciler, propagation, directory, offerService, stock, stockBulk);
   const importOptions = { maxBytes: 50 * 1024 * 1024, maxLines: 200_000, chunkLines: 1000, leaseMs: 30_000, pollMs: 1000, progressMs: 250, ...deps.imports };
   const importRepository = new ImportRepository(models.imports, models.importChunks);
-  const runner = new ImportRunner(importRepository, offerBulk, stockBulk, {
+  const runner = new ImportRunner(importRepository, offerBulk, stockBulk, directory, {
     leaseMs: importOptions.leaseMs,
     pollMs: importOptions.pollMs,
     catalogUrl: deps.catalogUrl,

@@ -163,6 +163,20 @@ describe("POST /imports/offers", () => {
     expect(await outcome(imported)).toEqual(expected);
   });
 
+  it("looks a chunk's products up once, by GTIN, in the catalog", async () => {
+    const w = await world();
+    const csv = ["gtin,price,currency,quantity", ...w.products.map((p: any, i: number) => `${p.gtin},${100 + i},BRL,${i + 1}`)].join("\n");
+    const productReads = async () => {
+      const { body } = await httpGet(`${og.origin}/metrics`);
+      return Number(/^offergate_db_commands_total\{collection="products",command="find"\} (\d+)/m.exec(body)?.[1] ?? 0);
+    };
+    const before = await productReads();
+    const posted = await postImport(og.origin, w.seller.apiKey, { marketplaceId: w.marketplaceId }, csv);
+    expect((await waitForImport(w.seller.client, posted.body.id)).succeeded).toBe(3);
+    // The offers' checks find the products the look-up named: no second read by id.
+    expect((await productReads()) - before).toBe(1);
+  });
+
   it("takes productId instead of gtin, and an admin importing for a seller", async () => {
     const w = await world();
     const csv = `productId,price,currency\n${w.products[0]!.id},500,EUR\n${w.products[1]!.id},600,EUR\nprd_nothing,1,EUR\n`;

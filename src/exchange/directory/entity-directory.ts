@@ -76,6 +76,11 @@ export class EntityDirectory {
     return name;
   }
 
+  /** Records an entity its owner has just named (a catalog look-up by GTIN, say), sparing a look-up by id. */
+  remember(type: EntityType, id: string, name: string): void {
+    if (isIdOf(KIND_OF[type], id)) this.known.set(`${type}|${id}`, name);
+  }
+
   async exists(type: EntityType, id: string): Promise<boolean> {
     return (await this.find(type, id)) !== null;
   }

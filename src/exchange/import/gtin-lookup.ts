@@ -1,7 +1,7 @@
 import { ServiceUnavailableError, type ErrorCode } from "../../shared/errors";
 import { PRINCIPAL_HEADER, SERVICE_PRINCIPAL, signPrincipal } from "../../shared/principal";
 
-export type GtinAnswer = { productId: string } | { code: ErrorCode; message: string };
+export type GtinAnswer = { productId: string; name: string } | { code: ErrorCode; message: string };
 
 /**
  * Finds products by GTIN in the catalog, which owns them: one request for a
@@ -18,9 +18,9 @@ export async function lookUpGtins(
   const answers = new Map<string, GtinAnswer>();
   if (distinct.length === 0) return answers;
   const query = `query(${distinct.map((_, i) => `$g${i}: String!`).join(", ")}) { ${distinct
-    .map((_, i) => `p${i}: product(gtin: $g${i}) { id }`)
+    .map((_, i) => `p${i}: product(gtin: $g${i}) { id name }`)
     .join(" ")} }`;
-  let body: { data?: Record<string, { id: string } | null> | null; errors?: { path?: (string | number)[]; message: string; extensions?: { code?: string } }[] };
+  let body: { data?: Record<string, { id: string; name: string } | null> | null; errors?: { path?: (string | number)[]; message: string; extensions?: { code?: string } }[] };
   try {
     const response = await fetch(catalogUrl, {
       method: "POST",
@@ -36,7 +36,7 @@ export async function lookUpGtins(
   distinct.forEach((gtin, i) => {
     const error = errorAt.get(`p${i}`);
     const found = body.data?.[`p${i}`];
-    if (found) answers.set(gtin, { productId: found.id });
+    if (found) answers.set(gtin, { productId: found.id, name: found.name });
     else if (error?.extensions?.code === "BAD_USER_INPUT") answers.set(gtin, { code: "BAD_USER_INPUT", message: error.message });
     else if (error || !body.data) throw new ServiceUnavailableError();
     else answers.set(gtin, { code: "NOT_FOUND", message: `No product with GTIN ${gtin}` });

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ServiceUnavailableError, type ErrorCode } from "../../shared/errors";
+import type { EntityDirectory } from "../directory/entity-directory";
 import { logger } from "../../shared/logger";
 import type { OfferBulk } from "../offer/offer.bulk";
 import type { SubmitOfferInput } from "../offer/offer.service";
@@ -54,6 +55,7 @@ export class ImportRunner {
     private readonly imports: ImportRepository,
     private readonly offers: OfferBulk,
     private readonly stock: StockBulk,
+    private readonly directory: EntityDirectory,
     private readonly options: ImportRunnerOptions,
   ) {}
 
@@ -153,7 +155,11 @@ export class ImportRunner {
         continue;
       }
       const answer = gtins.get(p.product.gtin)!;
-      if ("productId" in answer) ready.push({ ...p, productId: answer.productId });
+      if ("productId" in answer) {
+        // The catalog has just named it: checking the offer's product needs no second look-up.
+        this.directory.remember("Product", answer.productId, answer.name);
+        ready.push({ ...p, productId: answer.productId });
+      }
       else errors.push({ line: p.line, code: answer.code, message: answer.message });
     }
     if (ready.length > 0) {
