@@ -1,5 +1,6 @@
 import mongoose, { type Connection, type Model } from "mongoose";
 import { countCommands } from "./db-metrics";
+import { oneValueInAsEquality } from "./mongo-equality";
 import { traceDatabase } from "./tracing";
 
 // The embedded server has no `create` command: collections come into being on
@@ -7,6 +8,7 @@ import { traceDatabase } from "./tracing";
 mongoose.set("autoCreate", false);
 mongoose.set("autoIndex", false);
 mongoose.set("strictQuery", true);
+mongoose.plugin(oneValueInAsEquality);
 
 /**
  * Timeouts on every database call, so that a database that is down or cut
