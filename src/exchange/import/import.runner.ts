@@ -7,7 +7,7 @@ import type { SubmitOfferInput } from "../offer/offer.service";
 import type { SetStockItem, StockBulk } from "../stock/stock.bulk";
 import { validateQuantity } from "../stock/stock.service";
 import { lookUpGtins } from "./gtin-lookup";
-import type { ImportError, OfferImportRecord, StoredLine } from "./import.model";
+import type { ImportChunkRecord, ImportError, OfferImportRecord, StoredLine } from "./import.model";
 import { importDuration, importLines } from "./import.metrics";
 import type { ImportRepository } from "./import.repository";
 
@@ -35,6 +35,7 @@ class LineError extends Error {
 }
 
 type Parsed = { line: number; product: { gtin: string } | { productId: string }; price: number; currency: string; quantity: number | null };
+type Resolved = { ready: (Parsed & { productId: string })[]; errors: ImportError[] };
 
 /**
  * Runs queued imports in the background, a chunk at a time through the same
@@ -106,11 +107,18 @@ export class ImportRunner {
     heartbeat.unref();
     try {
       await this.imports.started(imp._id, this.owner);
+      const prepare = (n: number) => {
+        const prepared = n < imp.chunks ? this.prepare(imp, n) : Promise.resolve(null);
+        prepared.catch(() => undefined); // awaited in its turn, or dropped with the run
+        return prepared;
+      };
+      let upcoming = prepare(imp.nextChunk);
       for (let n = imp.nextChunk; n < imp.chunks; n++) {
         if (!held || this.stopped) return;
-        const chunk = await this.imports.chunk(imp._id, n);
-        if (!chunk) throw new Error(`chunk ${n} of import ${imp._id} is missing`);
-        const errors = chunk.done ? chunk.lineErrors : await this.apply(imp, chunk.lines);
+        const { chunk, resolved } = (await upcoming)!;
+        // The next chunk's products are looked up while this one is applied.
+        upcoming = prepare(n + 1);
+        const errors = resolved ? await this.apply(imp, resolved) : chunk.lineErrors;
         if (!chunk.done) await this.imports.chunkDone(imp._id, n, errors);
         if (!(await this.imports.advance(imp._id, this.owner, n, chunk.count, errors.length, leaseMs))) return;
         importLines.inc({ outcome: "succeeded" }, chunk.count - errors.length);
@@ -130,8 +138,15 @@ export class ImportRunner {
     }
   }
 
-  /** Applies a chunk's lines; returns the lines that failed, in line order. */
-  private async apply(imp: OfferImportRecord, lines: readonly StoredLine[]): Promise<ImportError[]> {
+  /** A stored chunk, and for one not yet applied its lines read and their products found. */
+  private async prepare(imp: OfferImportRecord, n: number): Promise<{ chunk: ImportChunkRecord; resolved: Resolved | null }> {
+    const chunk = await this.imports.chunk(imp._id, n);
+    if (!chunk) throw new Error(`chunk ${n} of import ${imp._id} is missing`);
+    return { chunk, resolved: chunk.done ? null : await this.resolve(imp, chunk.lines) };
+  }
+
+  /** A chunk's lines checked and their products found: the lines ready to apply, and those already failed. */
+  private async resolve(imp: OfferImportRecord, lines: readonly StoredLine[]): Promise<Resolved> {
     const errors: ImportError[] = [];
     const parsed: Parsed[] = [];
     for (const l of lines) {
@@ -162,6 +177,12 @@ export class ImportRunner {
       }
       else errors.push({ line: p.line, code: answer.code, message: answer.message });
     }
+    return { ready, errors };
+  }
+
+  /** Applies a chunk's resolved lines; returns the lines that failed, in line order. */
+  private async apply(imp: OfferImportRecord, { ready, errors: failed }: Resolved): Promise<ImportError[]> {
+    const errors = [...failed];
     if (ready.length > 0) {
       const inputs: SubmitOfferInput[] = ready.map((r) => ({
         sellerId: imp.sellerId,
