@@ -213,7 +213,7 @@ describe(`MongoDB readiness on ${TARGET}`, () => {
       const input = { sellerId: seller, marketplaceId: marketplace, productId: product, price: 1234, currency: "BRL" };
       const offers = await outcomes([1, 2, 3, 4].map(() => exchange.services.offers.submit(ADMIN, input)));
       expect(offers.codes).toEqual([]);
-      expect(new Set(offers.ok.map((o) => o._id)).size).toBe(1);
+      expect(new Set(offers.ok.map((o) => o.id)).size).toBe(1);
 
       const db = conn.exchange.db!;
       expect(await db.collection("affiliations").countDocuments({ sellerId: seller, marketplaceId: other })).toBe(1);

@@ -16,6 +16,7 @@ import type { OfferPropagation } from "./offer.propagation";
 import type { OfferChange, OfferReconciler } from "./offer.reconciler";
 import type { OfferRepository } from "./offer.repository";
 import { validatePriceAndCurrency, type OfferService, type SubmitOfferInput } from "./offer.service";
+import { toOfferView, type OfferView } from "./offer.view";
 
 /** `quantity`: the seller's stock of the product to set after the offer (a CSV line's), or none. */
 type Item = { index: number; input: SubmitOfferInput; quantity?: number | null };
@@ -66,9 +67,9 @@ export class OfferBulk {
     principal: Principal | null,
     inputs: readonly SubmitOfferInput[],
     quantities?: readonly (number | null)[],
-  ): Promise<BulkOutcome<OfferRecord>[]> {
+  ): Promise<BulkOutcome<OfferView>[]> {
     checkBulkRequest(principal, inputs.length);
-    const outcomes = new Map<number, BulkOutcome<OfferRecord>>();
+    const outcomes = new Map<number, BulkOutcome<OfferView>>();
     // Two items for one offer run one after the other, as two calls would.
     for (const round of rounds(inputs.map((input, index) => ({ index, input, quantity: quantities?.[index] ?? null })), (i) => keyOf(i.input))) {
       for (const outcome of await this.submitRound(principal, round)) outcomes.set(outcome.index, outcome);
@@ -77,7 +78,7 @@ export class OfferBulk {
   }
 
   /** Items for distinct offers. */
-  private async submitRound(principal: Principal | null, items: readonly Item[]): Promise<BulkOutcome<OfferRecord>[]> {
+  private async submitRound(principal: Principal | null, items: readonly Item[]): Promise<BulkOutcome<OfferView>[]> {
     const failed = new Map<number, BulkError>();
     // The single call's checks, in its order: rights, ids, values, affiliation.
     const checked = await checkEach(items, failed, async ({ input }) => {
@@ -176,10 +177,10 @@ export class OfferBulk {
     // The other offers that read the levels written (the seller's at other marketplaces, say), as `setStocks` settles them.
     await this.stockBulk.afterChanges(stockChanges, stockIntent, inserted);
 
-    const outcomes: BulkOutcome<OfferRecord>[] = [];
+    const outcomes: BulkOutcome<OfferView>[] = [];
     for (const [index, error] of failed) outcomes.push({ index, error });
-    for (const [index, value] of unchanged) outcomes.push({ index, value });
-    for (const s of settling) outcomes.push({ index: s.index, value: written.get(s.record._id) ?? s.record });
+    for (const [index, value] of unchanged) outcomes.push({ index, value: toOfferView(value) });
+    for (const s of settling) outcomes.push({ index: s.index, value: toOfferView(written.get(s.record._id) ?? s.record) });
     for (const r of raced) {
       try {
         outcomes.push({ index: r.index, value: await this.single.submit(principal, r.input) });

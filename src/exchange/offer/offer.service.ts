@@ -11,6 +11,7 @@ import { directOfferKey, draftOffer, type OfferRecord } from "./offer.model";
 import type { OfferPropagation } from "./offer.propagation";
 import type { OfferReconciler } from "./offer.reconciler";
 import type { OfferFilter, OfferRepository } from "./offer.repository";
+import { toOfferView, type OfferView } from "./offer.view";
 
 export interface SubmitOfferInput {
   sellerId: string;
@@ -31,7 +32,7 @@ export function validatePriceAndCurrency(price: number, currency: string): void 
   }
 }
 
-/** Offers: submission, review, withdrawal, forwarding, and reads. */
+/** Offers: submission, review, withdrawal, forwarding, and reads; each returns offers as the API shows them. */
 export class OfferService {
   constructor(
     private readonly offers: OfferRepository,
@@ -44,7 +45,11 @@ export class OfferService {
   ) {}
 
   /** Creates or updates the one offer of (seller, marketplace, product); the same values again change nothing. */
-  async submit(principal: Principal | null, input: SubmitOfferInput): Promise<OfferRecord> {
+  async submit(principal: Principal | null, input: SubmitOfferInput): Promise<OfferView> {
+    return toOfferView(await this.submitRecord(principal, input));
+  }
+
+  private async submitRecord(principal: Principal | null, input: SubmitOfferInput): Promise<OfferRecord> {
     requireAdminOr(principal, { kind: "SELLER", id: input.sellerId });
     await Promise.all([
       this.directory.require("Seller", input.sellerId),
@@ -101,7 +106,7 @@ export class OfferService {
   }
 
   /** PENDING → ACTIVE or DENIED, by the marketplace that lists the offer. */
-  async review(principal: Principal | null, offerId: string, decision: "APPROVE" | "DENY"): Promise<OfferRecord> {
+  async review(principal: Principal | null, offerId: string, decision: "APPROVE" | "DENY"): Promise<OfferView> {
     const offer = await this.listedOffer(principal, offerId, false);
     if (offer.status !== "PENDING") {
       throw new BadUserInputError(`Offer ${offerId} is ${offer.status}; only a PENDING offer can be reviewed`, {
@@ -117,23 +122,23 @@ export class OfferService {
       },
       autoForwardIds: decision === "APPROVE",
     });
-    return written.get(offerId)!;
+    return toOfferView(written.get(offerId)!);
   }
 
   /** Withdraws an offer; withdrawing a withdrawn offer returns it unchanged. */
-  async withdraw(principal: Principal | null, offerId: string): Promise<OfferRecord> {
+  async withdraw(principal: Principal | null, offerId: string): Promise<OfferView> {
     const offer = await this.listedOffer(principal, offerId, true);
-    if (offer.status === "WITHDRAWN") return offer;
+    if (offer.status === "WITHDRAWN") return toOfferView(offer);
     const written = await this.propagation.settle([offerId], {
       change: (o) => (o.status === "WITHDRAWN" ? null : { status: "WITHDRAWN" }),
     });
-    return written.get(offerId)!;
+    return toOfferView(written.get(offerId)!);
   }
 
-  async forward(principal: Principal | null, offerId: string, toMarketplaceId: string): Promise<OfferRecord> {
+  async forward(principal: Principal | null, offerId: string, toMarketplaceId: string): Promise<OfferView> {
     const forwarded = await this.forwarding.forward(principal, offerId, toMarketplaceId);
     const written = await this.propagation.settle([forwarded._id], { autoForwardIds: true });
-    return written.get(forwarded._id) ?? forwarded;
+    return toOfferView(written.get(forwarded._id) ?? forwarded);
   }
 
   /** The offer, after checking the caller is the admin, the listing marketplace, or (when allowed) the origin seller. */
@@ -149,17 +154,19 @@ export class OfferService {
     return offer;
   }
 
-  async list(filter: OfferFilter, args: { first?: number | null; after?: string | null }): Promise<Connection<OfferRecord>> {
+  /** An offers connection under a filter: `offers`, and the `offers` fields of sellers, marketplaces and products. */
+  async list(filter: OfferFilter, args: { first?: number | null; after?: string | null }): Promise<Connection<OfferView>> {
     const page = parsePage(args);
     const { rows, total } = await this.offers.page(filter, page);
-    return toConnection(rows, page, (o) => o._id, total);
+    return toConnection(rows.map(toOfferView), page, (o) => o.id, total);
   }
 
-  findByIds(ids: readonly string[]): Promise<OfferRecord[]> {
-    return this.offers.findByIds(ids);
+  async findByIds(ids: readonly string[]): Promise<OfferView[]> {
+    return (await this.offers.findByIds(ids)).map(toOfferView);
   }
 
-  childrenOf(ids: readonly string[]): Promise<OfferRecord[]> {
-    return this.offers.childrenOf(ids);
+  /** The offers forwarded from these, each source's in id order. */
+  async forwardsOf(ids: readonly string[]): Promise<OfferView[]> {
+    return (await this.offers.childrenOf(ids)).map(toOfferView).sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 }
