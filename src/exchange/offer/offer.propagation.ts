@@ -6,7 +6,8 @@ import type { StockRepository } from "../stock/stock.repository";
 import type { ForwardingService } from "./forwarding.service";
 import type { SettleIntent } from "./intent";
 import type { OfferRecord } from "./offer.model";
-import type { OfferChange, OfferReconciler } from "./offer.reconciler";
+import type { OfferReconciler } from "./offer.reconciler";
+import type { OfferChange } from "./offer.transition";
 import type { OfferRepository } from "./offer.repository";
 
 export interface SettleOptions {
