@@ -13,7 +13,6 @@ import type { StockRepository } from "../stock/stock.repository";
 import { newIntent, type SettleIntent } from "./intent";
 import { directOfferKey, draftOffer, type OfferRecord } from "./offer.model";
 import type { OfferPropagation } from "./offer.propagation";
-import type { OfferReconciler } from "./offer.reconciler";
 import type { OfferChange } from "./offer.transition";
 import type { OfferRepository } from "./offer.repository";
 import { validatePriceAndCurrency, type OfferService, type SubmitOfferInput } from "./offer.service";
@@ -49,7 +48,6 @@ export class OfferBulk {
     private readonly offers: OfferRepository,
     private readonly affiliations: AffiliationRepository,
     private readonly settings: SettingsRepository,
-    private readonly reconciler: OfferReconciler,
     private readonly propagation: OfferPropagation,
     private readonly directory: EntityDirectory,
     private readonly single: OfferService,
@@ -119,7 +117,7 @@ export class OfferBulk {
     const levels = fresh.some((f) => f.quantity != null)
       ? await this.stock.getMany(fresh.filter((f) => f.quantity != null).map((f) => ({ ownerId: f.input.sellerId, productId: f.input.productId })))
       : null;
-    let initials = await this.reconciler.initialMany(
+    let initials = await this.propagation.evaluateNew(
       fresh.map(({ input }) =>
         draftOffer(newId("offer"), {
           key: keyOf(input),
@@ -164,16 +162,14 @@ export class OfferBulk {
     }
     const itemOfOffer = new Map(settling.map((s) => [s.record._id, s.index]));
     const written = settling.length
-      ? await this.propagation.settle(
-          settling.map((s) => s.record._id),
-          {
-            records: settling.map((s) => s.record),
-            change: (o) => changes.get(o._id)?.(o) ?? null,
-            autoForwardIds: true,
-            inserted,
-            flushOrder: byItem((o) => itemOfOffer.get(o._id)),
-          },
-        )
+      ? await this.propagation.settle({
+          cause: "offers",
+          ids: settling.map((s) => s.record._id),
+          records: settling.map((s) => s.record),
+          change: (o) => changes.get(o._id)?.(o) ?? null,
+          inserted,
+          flushOrder: byItem((o) => itemOfOffer.get(o._id)),
+        })
       : new Map<string, OfferRecord>();
     // The other offers that read the levels written (the seller's at other marketplaces, say), as `setStocks` settles them.
     await this.stockBulk.afterChanges(stockChanges, stockIntent, inserted);
@@ -224,7 +220,7 @@ export class OfferBulk {
       intent,
     );
     const wins = folding.filter((w) => won.has(w.key));
-    const stepped = await this.reconciler.nextStepMany(wins.map((w) => initials[w.at]!));
+    const stepped = await this.propagation.nextStep(wins.map((w) => initials[w.at]!));
     const next = [...initials];
     wins.forEach((w, i) => (next[w.at] = stepped[i]!));
     return {

@@ -22,7 +22,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Keeps every offer's derived state (availability, quantity, reason, and a
  * forwarded offer's price and currency, which are its source's) equal to what
  * the rules compute from the current facts: the I/O around
- * `offer.transition.ts`, which loads the facts and writes each step.
+ * `offer.transition.ts`, which loads the facts and writes each step. Only
+ * `OfferPropagation` drives it.
  *
  * Every write is a compare-and-set on the offer's internal `rev`, and the
  * offer is read before its facts. A writer that changes a fact re-evaluates

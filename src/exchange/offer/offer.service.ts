@@ -9,7 +9,6 @@ import type { SettingsRepository } from "../marketplace/settings.repository";
 import type { ForwardingService } from "./forwarding.service";
 import { directOfferKey, draftOffer, type OfferRecord } from "./offer.model";
 import type { OfferPropagation } from "./offer.propagation";
-import type { OfferReconciler } from "./offer.reconciler";
 import type { OfferFilter, OfferRepository } from "./offer.repository";
 import { toOfferView, type OfferView } from "./offer.view";
 
@@ -38,7 +37,6 @@ export class OfferService {
     private readonly offers: OfferRepository,
     private readonly affiliations: AffiliationRepository,
     private readonly settings: SettingsRepository,
-    private readonly reconciler: OfferReconciler,
     private readonly forwarding: ForwardingService,
     private readonly propagation: OfferPropagation,
     private readonly directory: EntityDirectory,
@@ -68,7 +66,7 @@ export class OfferService {
     for (;;) {
       const [existing] = await this.offers.findByKeys([key]);
       if (existing) return this.resubmit(existing, input, autoApprove);
-      const initial = await this.reconciler.initial(
+      const created = await this.propagation.insert(
         draftOffer(newId("offer"), {
           key,
           sellerId: input.sellerId,
@@ -83,10 +81,8 @@ export class OfferService {
           status: autoApprove ? "ACTIVE" : "PENDING",
         }),
       );
-      if (!(await this.offers.insert(initial))) continue; // a concurrent submit created it: update that one
-      // Re-evaluate after the insert: see ForwardingService.create.
-      const settled = await this.propagation.settle([initial._id], { autoForwardIds: true });
-      return settled.get(initial._id) ?? initial;
+      if (created) return created;
+      // A concurrent submit created it: update that one.
     }
   }
 
@@ -101,7 +97,7 @@ export class OfferService {
       };
     };
     if (changes(existing) === null) return existing;
-    const written = await this.propagation.settle([existing._id], { change: changes, autoForwardIds: true });
+    const written = await this.propagation.settle({ cause: "offers", ids: [existing._id], change: changes });
     return written.get(existing._id) ?? existing;
   }
 
@@ -113,14 +109,15 @@ export class OfferService {
         status: offer.status,
       });
     }
-    const written = await this.propagation.settle([offerId], {
+    const written = await this.propagation.settle({
+      cause: "offers",
+      ids: [offerId],
       change: (o) => {
         if (o.status !== "PENDING") {
           throw new BadUserInputError(`Offer ${offerId} is ${o.status}; only a PENDING offer can be reviewed`);
         }
         return { status: decision === "APPROVE" ? "ACTIVE" : "DENIED" };
       },
-      autoForwardIds: decision === "APPROVE",
     });
     return toOfferView(written.get(offerId)!);
   }
@@ -129,16 +126,17 @@ export class OfferService {
   async withdraw(principal: Principal | null, offerId: string): Promise<OfferView> {
     const offer = await this.listedOffer(principal, offerId, true);
     if (offer.status === "WITHDRAWN") return toOfferView(offer);
-    const written = await this.propagation.settle([offerId], {
+    const written = await this.propagation.settle({
+      cause: "offers",
+      ids: [offerId],
       change: (o) => (o.status === "WITHDRAWN" ? null : { status: "WITHDRAWN" }),
     });
     return toOfferView(written.get(offerId)!);
   }
 
   async forward(principal: Principal | null, offerId: string, toMarketplaceId: string): Promise<OfferView> {
-    const forwarded = await this.forwarding.forward(principal, offerId, toMarketplaceId);
-    const written = await this.propagation.settle([forwarded._id], { autoForwardIds: true });
-    return toOfferView(written.get(forwarded._id) ?? forwarded);
+    const plan = await this.forwarding.check(principal, offerId, toMarketplaceId);
+    return toOfferView(await this.propagation.forward(plan));
   }
 
   /** The offer, after checking the caller is the admin, the listing marketplace, or (when allowed) the origin seller. */
