@@ -47,6 +47,20 @@ module.exports = {
       to: { path: [SUBGRAPH, "^src/gateway/", "^src/tools/", "^src/(app|main)\\.ts$"] },
     },
     {
+      name: "offer-reconciler-only-through-propagation",
+      severity: "error",
+      comment: "The reconciler (facts loaded, compare-and-set writes) is driven by OfferPropagation alone; other services go through it.",
+      from: { path: "^src/", pathNot: ["^src/exchange/offer/offer\\.propagation\\.ts$", "^src/exchange/index\\.ts$"] },
+      to: { path: "^src/exchange/offer/offer\\.reconciler\\.ts$" },
+    },
+    {
+      name: "offer-transition-without-io",
+      severity: "error",
+      comment: "An offer's transition reads no database and no trace: its facts, the time and the trace context come in as arguments.",
+      from: { path: "^src/exchange/offer/offer\\.transition\\.ts$" },
+      to: { path: ["\\.repository\\.ts$", "^src/shared/(tracing|mongo|logger|bus)\\.ts$"], dependencyTypesNot: ["type-only"] },
+    },
+    {
       name: "not-to-unresolvable",
       severity: "error",
       comment: "An import that does not resolve would hide an edge from the rules above.",

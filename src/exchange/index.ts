@@ -22,6 +22,7 @@ import { offerModel } from "./offer/offer.model";
 import { OfferUpdates } from "./offer/offer-updates";
 import { OfferPropagation } from "./offer/offer.propagation";
 import { OfferReconciler } from "./offer/offer.reconciler";
+import { OfferSweeper } from "./offer/offer.sweep";
 import { OfferRepository } from "./offer/offer.repository";
 import { OfferBulk } from "./offer/offer.bulk";
 import { OfferService } from "./offer/offer.service";
@@ -98,11 +99,11 @@ export async function createExchangeSubgraph(
   const webhookOptions = { ...DEFAULT_WEBHOOK_OPTIONS, ...deps.webhooks };
   const webhookRepo = new WebhookRepository(models.webhooks, models.webhookCounts);
   const reconciler = new OfferReconciler(offers, stock, routes, settings);
-  const forwarding = new ForwardingService(offers, routes, settings, stock, reconciler, directory, deps.maxForwardDepth);
+  const forwarding = new ForwardingService(offers, routes, settings, stock, directory, deps.maxForwardDepth);
   const propagation = new OfferPropagation(reconciler, forwarding, feed, { offers, stock, routes, settings });
-  const offerService = new OfferService(offers, affiliations, settings, reconciler, forwarding, propagation, directory);
+  const offerService = new OfferService(offers, affiliations, settings, forwarding, propagation, directory);
   const stockBulk = new StockBulk(stock, offers, propagation, directory);
-  const offerBulk = new OfferBulk(offers, affiliations, settings, reconciler, propagation, directory, offerService, stock, stockBulk);
+  const offerBulk = new OfferBulk(offers, affiliations, settings, propagation, directory, offerService, stock, stockBulk);
   const importOptions = { maxBytes: 50 * 1024 * 1024, maxLines: 200_000, chunkLines: 1000, leaseMs: 30_000, pollMs: 1000, progressMs: 250, ...deps.imports };
   const importRepository = new ImportRepository(models.imports, models.importChunks);
   const runner = new ImportRunner(importRepository, offerBulk, stockBulk, directory, {
@@ -127,9 +128,10 @@ export async function createExchangeSubgraph(
 
   // Changes a crash left half-propagated are settled now, events left in outboxes reach their
   // feeds, and sweeps keep watch. A failure here is retried by the sweep rather than refusing to start.
-  await propagation.sweep().catch((error: unknown) => logger.warn("start-up settle sweep failed", { error: String(error) }));
+  const sweeper = new OfferSweeper(propagation, { offers, stock, routes, settings });
+  await sweeper.sweep().catch((error: unknown) => logger.warn("start-up settle sweep failed", { error: String(error) }));
   await feed.sweep();
-  const stopSettleSweeper = propagation.startSweeper(deps.feedSweepIntervalMs);
+  const stopSettleSweeper = sweeper.startSweeper(deps.feedSweepIntervalMs);
   const stopFeedSweeper = feed.startSweeper(deps.feedSweepIntervalMs);
   const stopSweeper = () => {
     stopSettleSweeper();

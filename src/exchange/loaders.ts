@@ -3,7 +3,7 @@ import { byIdLoader } from "../shared/loaders";
 import type { Affiliation } from "./affiliation/affiliation.repository";
 import type { ExchangeServices } from "./services";
 import type { MarketplaceSettings } from "./marketplace/settings.repository";
-import { toOfferView, type OfferView } from "./offer/offer.view";
+import type { OfferView } from "./offer/offer.view";
 import type { Route } from "./route/route.repository";
 
 /** A per-request loader of lists: one `$in` query for all keys, grouped back per key. */
@@ -18,11 +18,8 @@ function groupLoader<T>(fetch: (keys: readonly string[]) => Promise<T[]>, keyOf:
 
 /** Per-request loaders of the exchange subgraph: every relation an offer graph walks is batched. */
 export const createExchangeLoaders = (services: ExchangeServices) => ({
-  offerById: byIdLoader(async (ids) => (await services.offers.findByIds(ids)).map(toOfferView)),
-  forwardsBySourceId: groupLoader<OfferView>(
-    async (ids) => (await services.offers.childrenOf(ids)).map(toOfferView).sort((a, b) => (a.id < b.id ? -1 : 1)),
-    (o) => o.sourceId!,
-  ),
+  offerById: byIdLoader((ids) => services.offers.findByIds(ids)),
+  forwardsBySourceId: groupLoader<OfferView>((ids) => services.offers.forwardsOf(ids), (o) => o.sourceId!),
   settingsByMarketplaceId: new DataLoader<string, MarketplaceSettings>(async (ids) => {
     const map = await services.marketplaces.getMany(ids);
     return ids.map((id) => map.get(id)!);

@@ -21,15 +21,19 @@ export class PageArgs {
   after?: string | null;
 }
 
-export interface Page {
+export interface Page<K = string> {
   first: number;
   /** The key to continue after, decoded from the cursor; undefined from the start. */
-  afterKey?: string;
+  afterKey?: K;
 }
 
-export interface Connection<T> {
+/** A page of a list that does not count its items (the feed). */
+export interface Edges<T> {
   edges: { cursor: string; node: T }[];
   pageInfo: PageInfo;
+}
+
+export interface Connection<T> extends Edges<T> {
   totalCount: number;
 }
 
@@ -42,26 +46,31 @@ export function decodeCursor(cursor: string): string {
 }
 
 /** Validates `first` (0..max) and decodes `after`; `after: ""` means from the start. */
-export function parsePage(args: { first?: number | null; after?: string | null }, max = 100, fallback = 20): Page {
+export function parsePage(args: PageArgs, max = 100, fallback = 20): Page {
+  return parsePageWith(args, max, fallback, decodeCursor);
+}
+
+/** `parsePage` for a list whose cursors carry more than a key (the feed's). */
+export function parsePageWith<K>(args: PageArgs, max: number, fallback: number, decode: (cursor: string) => K): Page<K> {
   const first = args.first ?? fallback;
   if (!Number.isInteger(first) || first < 0 || first > max) {
     throw new BadUserInputError(`"first" must be between 0 and ${max}`, { argument: "first" });
   }
-  return { first, afterKey: args.after ? decodeCursor(args.after) : undefined };
+  return { first, afterKey: args.after ? decode(args.after) : undefined };
 }
 
 /**
- * Turns `first + 1` rows, read in key order after the cursor, into a Relay
- * connection: the extra row only tells that there is a next page.
+ * Turns `first + 1` rows, read in key order after the cursor, into edges and
+ * page info: the extra row only tells that there is a next page.
  */
+export function toEdges<T>(rows: T[], page: Page<unknown>, cursorOf: (row: T) => string): Edges<T> {
+  const edges = rows.slice(0, page.first).map((node) => ({ cursor: cursorOf(node), node }));
+  return { edges, pageInfo: { hasNextPage: rows.length > page.first, endCursor: edges.at(-1)?.cursor ?? null } };
+}
+
+/** `toEdges` as a Relay connection whose cursors encode each row's key. */
 export function toConnection<T>(rows: T[], page: Page, keyOf: (row: T) => string, totalCount: number): Connection<T> {
-  const nodes = rows.slice(0, page.first);
-  const edges = nodes.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
-  return {
-    edges,
-    pageInfo: { hasNextPage: rows.length > page.first, endCursor: edges.at(-1)?.cursor ?? null },
-    totalCount,
-  };
+  return { ...toEdges(rows, page, (row) => encodeCursor(keyOf(row))), totalCount };
 }
 
 /** Declares `<Name>Edge` and `<Name>Connection` for a node type, as the contract spells them. */

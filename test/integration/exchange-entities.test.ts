@@ -67,8 +67,8 @@ beforeAll(async () => {
     await exchange.services.affiliations.affiliate(ADMIN, s.account.id, m1);
     await exchange.services.stock.set(ADMIN, { ownerId: s.account.id, productId: world.product.id, quantity: 4 });
     const o = await exchange.services.offers.submit(ADMIN, { sellerId: s.account.id, marketplaceId: m1, productId: world.product.id, price: 10, currency: "BRL" });
-    const f = await exchange.services.offers.forward(ADMIN, o._id, m2);
-    world.offers.push(o._id, f._id);
+    const f = await exchange.services.offers.forward(ADMIN, o.id, m2);
+    world.offers.push(o.id, f.id);
   }
 });
 afterAll(async () => {

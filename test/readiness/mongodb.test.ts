@@ -213,14 +213,14 @@ describe(`MongoDB readiness on ${TARGET}`, () => {
       const input = { sellerId: seller, marketplaceId: marketplace, productId: product, price: 1234, currency: "BRL" };
       const offers = await outcomes([1, 2, 3, 4].map(() => exchange.services.offers.submit(ADMIN, input)));
       expect(offers.codes).toEqual([]);
-      expect(new Set(offers.ok.map((o) => o._id)).size).toBe(1);
+      expect(new Set(offers.ok.map((o) => o.id)).size).toBe(1);
 
       const db = conn.exchange.db!;
       expect(await db.collection("affiliations").countDocuments({ sellerId: seller, marketplaceId: other })).toBe(1);
       expect(await db.collection("routes").countDocuments({ fromId: marketplace, toId: other })).toBe(1);
       expect(await db.collection("offers").countDocuments({ key: directOfferKey(seller, marketplace, product) })).toBe(1);
       // One offer, one first event: the losers' inserts added nothing to the feed.
-      expect((await exchange.services.feed.page(marketplace, "", 10)).events).toHaveLength(1);
+      expect((await exchange.services.feed.page(ADMIN, marketplace, { after: "", first: 10 })).edges).toHaveLength(1);
     });
 
     it("setStock with expectedVersion 0 on a new level: one wins, the others are VERSION_CONFLICT; adjustStock's racing first writes all add up", async () => {

@@ -33,7 +33,6 @@ describe("the feed's resolvers", () => {
     const schema = await buildExchangeSchema();
     const events = [event(1), event(2), event(3)];
     const feed = {
-      authorize: async () => undefined,
       stream: async () => (async function* () {
         yield* events;
       })(),

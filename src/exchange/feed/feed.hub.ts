@@ -40,6 +40,16 @@ export interface FeedHubStats {
   handedOver: number;
 }
 
+type HubCounter = "hubReads" | "catchUpReads" | "overflows" | "handedOver";
+
+/** The process-wide metric each of a hub's counters also moves (hubs of several exchanges in one process add up there). */
+const METRICS: Record<HubCounter, () => void> = {
+  hubReads: () => feedLogReads.inc({ reader: "hub" }),
+  catchUpReads: () => feedLogReads.inc({ reader: "catch_up" }),
+  overflows: () => feedQueueOverflows.inc(),
+  handedOver: () => feedHandovers.inc(),
+};
+
 /** One subscriber: its position, and the events the hub has handed it but it has not taken yet. */
 class Subscriber {
   /** The events the channel handed it while live, waiting to be taken; a new one each time it joins. */
@@ -129,8 +139,7 @@ class Channel {
     if (fresh.length === 0) return;
     const follows = fresh.every((r, i) => r.seq === this.head + 1 + i);
     if (!follows || !this.isReady || this.reading) return this.ring();
-    this.hub.counters.handedOver++;
-    feedHandovers.inc();
+    this.hub.count("handedOver");
     this.take(fresh);
   }
 
@@ -168,8 +177,7 @@ class Channel {
     try {
       for (;;) {
         const rows = await this.log.after(this.marketplaceId, this.head, this.options.batch);
-        this.hub.counters.hubReads++;
-        feedLogReads.inc({ reader: "hub" });
+        this.hub.count("hubReads");
         this.take(rows);
         if (rows.length < this.options.batch) break;
       }
@@ -191,8 +199,7 @@ class Channel {
       subscriber.queue.clear();
       subscriber.queue.end();
       this.leave(subscriber);
-      this.hub.counters.overflows++;
-      feedQueueOverflows.inc();
+      this.hub.count("overflows");
       return;
     }
   }
@@ -229,7 +236,7 @@ export class FeedHub {
   private poll: NodeJS.Timeout | null = null;
   /** Names this hub on the bus: the rings of its own appends come with it and are skipped (see `appended`). */
   readonly origin = randomUUID();
-  readonly counters = { hubReads: 0, catchUpReads: 0, overflows: 0, handedOver: 0 };
+  private readonly counters: Record<HubCounter, number> = { hubReads: 0, catchUpReads: 0, overflows: 0, handedOver: 0 };
 
   constructor(
     private readonly log: FeedLog,
@@ -237,6 +244,12 @@ export class FeedHub {
     options: FeedHubOptions = {},
   ) {
     this.options = { batch: options.batch ?? 500, maxQueue: options.maxQueue ?? 1_000, pollMs: options.pollMs ?? 2_000 };
+  }
+
+  /** Counts for `stats()` and, process-wide, for `/metrics`. */
+  count(counter: HubCounter): void {
+    this.counters[counter]++;
+    METRICS[counter]();
   }
 
   /** Reads this channel with the others rung in the same turn of the event loop. */
@@ -255,8 +268,7 @@ export class FeedHub {
         channels.map((c) => ({ marketplaceId: c.marketplaceId, afterSeq: c.head })),
         this.options.batch,
       );
-      this.counters.hubReads++;
-      feedLogReads.inc({ reader: "hub" });
+      this.count("hubReads");
     } catch (error) {
       for (const c of channels) {
         c.failRead(error);
@@ -380,8 +392,7 @@ export class FeedHub {
           channel.join(subscriber);
         } else {
           const rows = await this.log.after(marketplaceId, subscriber.cursor, this.options.batch);
-          this.counters.catchUpReads++;
-          feedLogReads.inc({ reader: "catch_up" });
+          this.count("catchUpReads");
           caughtUp = rows.filter((r) => r.seq > subscriber.cursor);
           // The channel's head is never past the log's end; should it be, waiting live loses nothing.
           if (caughtUp.length === 0) channel.join(subscriber);

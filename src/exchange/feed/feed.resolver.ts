@@ -30,25 +30,21 @@ class OfferFeedArgs {
 @Resolver(() => OfferEventObject)
 export class FeedResolver {
   @Query(() => OfferEventConnection, { description: "Private: that marketplace or an admin." })
-  async offerEvents(@Args() args: OfferEventsArgs, @Ctx() ctx: ExchangeContext) {
-    await ctx.services.feed.authorize(ctx.principal, args.marketplaceId);
-    const { events, hasNextPage } = await ctx.services.feed.page(args.marketplaceId, args.after, args.first);
-    const edges = events.map((e) => ({ cursor: encodeFeedCursor(e.marketplaceId, e.seq), node: e }));
-    return { edges, pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? args.after ?? null } };
+  offerEvents(@Args() args: OfferEventsArgs, @Ctx() ctx: ExchangeContext) {
+    return ctx.services.feed.page(ctx.principal, args.marketplaceId, args);
   }
 
+  /** The field, its arguments and its stream; each event is resolved by `feedResolvers` below, which the schema uses instead of this method. */
   @Subscription(() => OfferEventObject, {
     description: "Private: that marketplace or an admin. Replays the events after `after`, then streams live ones.",
-    subscribe: async ({ args, context }) => {
+    subscribe: ({ args, context }) => {
       const { marketplaceId, after } = args as OfferFeedArgs;
       const ctx = context as ExchangeContext;
-      await ctx.services.feed.authorize(ctx.principal, marketplaceId);
-      return ctx.services.feed.stream(marketplaceId, after);
+      return ctx.services.feed.stream(ctx.principal, marketplaceId, after);
     },
   })
-  offerFeed(@Root() event: FeedEventRecord, @Args() _args: OfferFeedArgs, @Ctx() ctx: ExchangeContext): FeedEventRecord {
-    // Declares the field and its arguments; each event is resolved by `feedResolvers` below.
-    return resolveFeedEvent(event, ctx);
+  offerFeed(@Root() event: FeedEventRecord, @Args() _args: OfferFeedArgs): FeedEventRecord {
+    return event;
   }
 
   @FieldResolver(() => OfferType)

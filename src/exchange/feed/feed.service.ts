@@ -1,23 +1,20 @@
 import { requireAdminOr } from "../../shared/auth";
 import type { EventBus } from "../../shared/bus";
-import { BadUserInputError } from "../../shared/errors";
 import { isLive } from "../../shared/live";
 import { logger } from "../../shared/logger";
+import { parsePageWith, toEdges, type Edges } from "../../shared/pagination";
 import type { Principal } from "../../shared/principal";
 import type { EntityDirectory } from "../directory/entity-directory";
 import { pendingEvents, type OfferRecord } from "../offer/offer.model";
 import type { OfferRepository } from "../offer/offer.repository";
-import { decodeFeedCursor } from "./feed.cursor";
+import { decodeFeedCursor, encodeFeedCursor } from "./feed.cursor";
 import { FeedHub, type FeedHubOptions, type FeedHubStats } from "./feed.hub";
 import type { FeedEventRecord } from "./feed.model";
 import type { FeedAppend, FeedRepository } from "./feed.repository";
 
 export const MAX_FEED_PAGE = 1000;
 
-export interface FeedPage {
-  events: FeedEventRecord[];
-  hasNextPage: boolean;
-}
+const cursorOf = (e: FeedEventRecord) => encodeFeedCursor(e.marketplaceId, e.seq);
 
 /**
  * Moves events from offers' outboxes into the marketplaces' durable feeds,
@@ -108,26 +105,30 @@ export class FeedService {
   }
 
   /** That marketplace or an admin; for the admin, an id that is no marketplace is NOT_FOUND (a marketplace's key proves its own). */
-  async authorize(principal: Principal | null, marketplaceId: string): Promise<void> {
+  private async authorize(principal: Principal | null, marketplaceId: string): Promise<void> {
     requireAdminOr(principal, { kind: "MARKETPLACE", id: marketplaceId });
     if (principal?.kind === "ADMIN") await this.directory.require("Marketplace", marketplaceId);
   }
 
-  /** The events after `after` (a cursor, "" or null: from the first), in feed order. */
-  async page(marketplaceId: string, after: string | null | undefined, first: number | null | undefined): Promise<FeedPage> {
-    const limit = first ?? 100;
-    if (!Number.isInteger(limit) || limit < 0 || limit > MAX_FEED_PAGE) {
-      throw new BadUserInputError(`"first" must be between 0 and ${MAX_FEED_PAGE}`, { argument: "first" });
-    }
-    const rows = await this.feed.after(marketplaceId, decodeFeedCursor(after, marketplaceId), limit + 1);
-    return { events: rows.slice(0, limit), hasNextPage: rows.length > limit };
+  /** `offerEvents`: the events after `after` (a cursor, "" or null: from the first), in feed order. */
+  async page(
+    principal: Principal | null,
+    marketplaceId: string,
+    args: { after?: string | null; first?: number | null },
+  ): Promise<Edges<FeedEventRecord>> {
+    await this.authorize(principal, marketplaceId);
+    const page = parsePageWith(args, MAX_FEED_PAGE, 100, (cursor) => decodeFeedCursor(cursor, marketplaceId));
+    const { edges, pageInfo } = toEdges(await this.feed.after(marketplaceId, page.afterKey ?? 0, page.first + 1), page, cursorOf);
+    // An empty page ends where it began, so that a consumer polling with `endCursor` keeps its place.
+    return { edges, pageInfo: { ...pageInfo, endCursor: pageInfo.endCursor ?? args.after ?? null } };
   }
 
   /**
    * `offerFeed`: the events after `after` (a cursor, or "" for the first),
    * then live ones; `after: null` is live only, from the end of the log now.
    */
-  async stream(marketplaceId: string, after: string | null | undefined): Promise<AsyncIterableIterator<FeedEventRecord>> {
+  async stream(principal: Principal | null, marketplaceId: string, after: string | null | undefined): Promise<AsyncIterableIterator<FeedEventRecord>> {
+    await this.authorize(principal, marketplaceId);
     const start = isLive(after) ? await this.feed.latestSeq(marketplaceId) : decodeFeedCursor(after, marketplaceId);
     return this.hub.stream(marketplaceId, start);
   }

@@ -1,7 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from "type-graphql";
 import type { ExchangeContext } from "../context";
 import { OfferConnection, OfferListArgs } from "../offer/offer.type";
-import { listOffers } from "../offer/offer.list";
 import { ForwardingRouteType } from "../route/route.type";
 import { SellerRef } from "../seller/seller.type";
 import { ConfigureMarketplaceInput, MarketplaceRef } from "./marketplace.type";
@@ -42,6 +41,6 @@ export class MarketplaceResolver {
 
   @FieldResolver(() => OfferConnection, { description: "offers listed here" })
   offers(@Root() m: MarketplaceRef, @Args() args: OfferListArgs, @Ctx() ctx: ExchangeContext) {
-    return listOffers(ctx, { ...args.filter, marketplaceId: m.id }, args);
+    return ctx.services.offers.list({ ...args.filter, marketplaceId: m.id }, args);
   }
 }

@@ -17,7 +17,6 @@ import { checkForward } from "../rules/forwarding";
 import { stockKey } from "../stock/stock.model";
 import type { StockRepository } from "../stock/stock.repository";
 import { draftOffer, forwardedOfferKey, type OfferRecord } from "./offer.model";
-import type { OfferReconciler } from "./offer.reconciler";
 import type { OfferRepository } from "./offer.repository";
 
 /** The error each failed check raises, with what the client needs to act on it. */
@@ -38,24 +37,49 @@ const VERDICT_ERRORS: Record<string, (o: OfferRecord, toId: string, names: { mar
     ),
 };
 
-/** Forwarding offers down routes, by hand (`forwardOffer`) and automatically (`autoForward` routes). */
+/** An offer that may be forwarded to a marketplace. */
+export interface ForwardTarget {
+  source: OfferRecord;
+  target: MarketplaceSettings;
+}
+
+/** `forwardOffer` once its checks passed: what to forward where, and the forward already there, if any. */
+export interface ForwardPlan extends ForwardTarget {
+  existing: OfferRecord | null;
+}
+
+/** The forward of `source` at `target`, before its first evaluation. */
+export const draftForward = ({ source, target }: ForwardTarget): OfferRecord =>
+  draftOffer(newId("offer"), {
+    key: forwardedOfferKey(source._id, target.marketplaceId),
+    sellerId: source.sellerId,
+    marketplaceId: target.marketplaceId,
+    productId: source.productId,
+    sourceId: source._id,
+    viaId: source.marketplaceId,
+    path: [...source.path, target.marketplaceId],
+    depth: source.depth + 1,
+    price: source.price,
+    currency: source.currency,
+    status: target.autoApprove ? "ACTIVE" : "PENDING",
+  });
+
+/**
+ * The checks of forwarding offers down routes, by hand (`forwardOffer`) and
+ * automatically (`autoForward` routes); `OfferPropagation` writes the forwards.
+ */
 export class ForwardingService {
   constructor(
     private readonly offers: OfferRepository,
     private readonly routes: RouteRepository,
     private readonly settings: SettingsRepository,
     private readonly stock: StockRepository,
-    private readonly reconciler: OfferReconciler,
     private readonly directory: EntityDirectory,
     private readonly maxDepth: number,
   ) {}
 
-  /**
-   * `forwardOffer`: the caller's rights, then the contract's checks in order;
-   * returns the forwarded offer (created, reopened, or as it was) and whether
-   * it must be settled downstream.
-   */
-  async forward(principal: Principal | null, offerId: string, toId: string): Promise<OfferRecord> {
+  /** `forwardOffer`: the caller's rights, then the contract's checks in order. */
+  async check(principal: Principal | null, offerId: string, toId: string): Promise<ForwardPlan> {
     requirePrincipal(principal);
     const offer = await this.offers.findById(offerId);
     if (!offer) throw new NotFoundError("offer", offerId);
@@ -85,98 +109,48 @@ export class ForwardingService {
       throw VERDICT_ERRORS[verdict.code]!(offer, toId, names);
     }
 
-    const target = settings.get(toId)!;
     const [existing] = await this.offers.findByKeys([forwardedOfferKey(offer._id, toId)]);
-    if (existing) {
-      if (existing.status !== "WITHDRAWN") return existing;
-      const reopened = await this.reconciler.apply([existing._id], (o) =>
-        o.status === "WITHDRAWN" ? { status: target.autoApprove ? "ACTIVE" : "PENDING" } : null,
-      );
-      return reopened.get(existing._id)!;
-    }
-    return this.create(offer, target);
-  }
-
-  /** Creates the forward of `source` at `target` (or returns the one a concurrent call created). */
-  private async create(source: OfferRecord, target: MarketplaceSettings): Promise<OfferRecord> {
-    const draft = draftOffer(newId("offer"), {
-      key: forwardedOfferKey(source._id, target.marketplaceId),
-      sellerId: source.sellerId,
-      marketplaceId: target.marketplaceId,
-      productId: source.productId,
-      sourceId: source._id,
-      viaId: source.marketplaceId,
-      path: [...source.path, target.marketplaceId],
-      depth: source.depth + 1,
-      price: source.price,
-      currency: source.currency,
-      status: target.autoApprove ? "ACTIVE" : "PENDING",
-    });
-    const initial = await this.reconciler.initial(draft);
-    if (!(await this.offers.insert(initial))) {
-      const [existing] = await this.offers.findByKeys([draft.key]);
-      // Its creator's intent (its evaluation after the insert) is not this caller's to close.
-      const { settleAt: _theirs, ...rest } = existing!;
-      return rest;
-    }
-    // Facts read before the insert may have moved since; a writer that moved
-    // them could not yet see this offer, so evaluate it once more now.
-    return (await this.reconciler.apply([initial._id])).get(initial._id) ?? initial;
+    return { source: offer, target: settings.get(toId)!, existing: existing ?? null };
   }
 
   /**
-   * Forwards every offer in `candidates` over each active auto-forward route
-   * out of its marketplace (only to `onlyTo` when given) that passes the
-   * checks and has no forward there yet, then the new forwards onward, hop by
-   * hop. A forward that exists in any status, withdrawn included, is left as it is.
+   * Of the offers in `frontier`, each with every active auto-forward route
+   * out of its marketplace (only to `onlyTo` when given) that it passes the
+   * checks of and has no forward over yet, in any status, withdrawn included.
    */
-  async autoForward(candidates: readonly OfferRecord[], onlyTo?: string): Promise<OfferRecord[]> {
-    const created: OfferRecord[] = [];
-    let frontier = candidates.filter((c) => c.status === "ACTIVE");
-    let restrictTo = onlyTo;
-    while (frontier.length > 0) {
-      const marketplaces = [...new Set(frontier.map((o) => o.marketplaceId))];
-      const routes = (await this.routes.autoForwardFromMany(marketplaces)).filter(
-        (r) => restrictTo === undefined || r.toId === restrictTo,
-      );
-      if (routes.length === 0) break;
-      const routesFrom = new Map<string, Route[]>();
-      for (const r of routes) routesFrom.set(r.fromId, [...(routesFrom.get(r.fromId) ?? []), r]);
-      const targets = [...new Set(routes.map((r) => r.toId))];
-      const [settings, stock] = await Promise.all([
-        this.settings.getMany([...marketplaces, ...targets]),
-        this.stock.quantities(frontier.map((o) => stockKey(o.marketplaceId, o.productId))),
-      ]);
-      const pairs = frontier.flatMap((o) =>
-        (routesFrom.get(o.marketplaceId) ?? [])
-          .filter(
-            (r) =>
-              checkForward({
-                offer: o,
-                targetMarketplaceId: r.toId,
-                routeActive: r.active,
-                maxDepth: this.maxDepth,
-                forwarder: {
-                  requireStockToForward: settings.get(o.marketplaceId)!.requireStockToForward,
-                  stock: stock.get(stockKey(o.marketplaceId, o.productId)) ?? 0,
-                },
-              }).ok,
-          )
-          .map((r) => ({ source: o, toId: r.toId })),
-      );
-      const existing = new Set(
-        (await this.offers.findByKeys(pairs.map((p) => forwardedOfferKey(p.source._id, p.toId)))).map((o) => o.key),
-      );
-      const fresh = await Promise.all(
-        pairs
-          .filter((p) => !existing.has(forwardedOfferKey(p.source._id, p.toId)))
-          .map((p) => this.create(p.source, settings.get(p.toId)!)),
-      );
-      created.push(...fresh);
-      frontier = fresh.filter((o) => o.status === "ACTIVE");
-      restrictTo = undefined;
-    }
-    return created;
+  async autoForwardable(frontier: readonly OfferRecord[], onlyTo?: string): Promise<ForwardTarget[]> {
+    const marketplaces = [...new Set(frontier.map((o) => o.marketplaceId))];
+    const routes = (await this.routes.autoForwardFromMany(marketplaces)).filter((r) => onlyTo === undefined || r.toId === onlyTo);
+    if (routes.length === 0) return [];
+    const routesFrom = new Map<string, Route[]>();
+    for (const r of routes) routesFrom.set(r.fromId, [...(routesFrom.get(r.fromId) ?? []), r]);
+    const targets = [...new Set(routes.map((r) => r.toId))];
+    const [settings, stock] = await Promise.all([
+      this.settings.getMany([...marketplaces, ...targets]),
+      this.stock.quantities(frontier.map((o) => stockKey(o.marketplaceId, o.productId))),
+    ]);
+    const pairs = frontier.flatMap((o) =>
+      (routesFrom.get(o.marketplaceId) ?? [])
+        .filter(
+          (r) =>
+            checkForward({
+              offer: o,
+              targetMarketplaceId: r.toId,
+              routeActive: r.active,
+              maxDepth: this.maxDepth,
+              forwarder: {
+                requireStockToForward: settings.get(o.marketplaceId)!.requireStockToForward,
+                stock: stock.get(stockKey(o.marketplaceId, o.productId)) ?? 0,
+              },
+            }).ok,
+        )
+        .map((r) => ({ source: o, toId: r.toId })),
+    );
+    const existing = new Set(
+      (await this.offers.findByKeys(pairs.map((p) => forwardedOfferKey(p.source._id, p.toId)))).map((o) => o.key),
+    );
+    return pairs
+      .filter((p) => !existing.has(forwardedOfferKey(p.source._id, p.toId)))
+      .map((p) => ({ source: p.source, target: settings.get(p.toId)! }));
   }
 }
-

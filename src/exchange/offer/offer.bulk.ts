@@ -13,9 +13,10 @@ import type { StockRepository } from "../stock/stock.repository";
 import { newIntent, type SettleIntent } from "./intent";
 import { directOfferKey, draftOffer, type OfferRecord } from "./offer.model";
 import type { OfferPropagation } from "./offer.propagation";
-import type { OfferChange, OfferReconciler } from "./offer.reconciler";
+import type { OfferChange } from "./offer.transition";
 import type { OfferRepository } from "./offer.repository";
 import { validatePriceAndCurrency, type OfferService, type SubmitOfferInput } from "./offer.service";
+import { toOfferView, type OfferView } from "./offer.view";
 
 /** `quantity`: the seller's stock of the product to set after the offer (a CSV line's), or none. */
 type Item = { index: number; input: SubmitOfferInput; quantity?: number | null };
@@ -47,7 +48,6 @@ export class OfferBulk {
     private readonly offers: OfferRepository,
     private readonly affiliations: AffiliationRepository,
     private readonly settings: SettingsRepository,
-    private readonly reconciler: OfferReconciler,
     private readonly propagation: OfferPropagation,
     private readonly directory: EntityDirectory,
     private readonly single: OfferService,
@@ -66,9 +66,9 @@ export class OfferBulk {
     principal: Principal | null,
     inputs: readonly SubmitOfferInput[],
     quantities?: readonly (number | null)[],
-  ): Promise<BulkOutcome<OfferRecord>[]> {
+  ): Promise<BulkOutcome<OfferView>[]> {
     checkBulkRequest(principal, inputs.length);
-    const outcomes = new Map<number, BulkOutcome<OfferRecord>>();
+    const outcomes = new Map<number, BulkOutcome<OfferView>>();
     // Two items for one offer run one after the other, as two calls would.
     for (const round of rounds(inputs.map((input, index) => ({ index, input, quantity: quantities?.[index] ?? null })), (i) => keyOf(i.input))) {
       for (const outcome of await this.submitRound(principal, round)) outcomes.set(outcome.index, outcome);
@@ -77,7 +77,7 @@ export class OfferBulk {
   }
 
   /** Items for distinct offers. */
-  private async submitRound(principal: Principal | null, items: readonly Item[]): Promise<BulkOutcome<OfferRecord>[]> {
+  private async submitRound(principal: Principal | null, items: readonly Item[]): Promise<BulkOutcome<OfferView>[]> {
     const failed = new Map<number, BulkError>();
     // The single call's checks, in its order: rights, ids, values, affiliation.
     const checked = await checkEach(items, failed, async ({ input }) => {
@@ -117,7 +117,7 @@ export class OfferBulk {
     const levels = fresh.some((f) => f.quantity != null)
       ? await this.stock.getMany(fresh.filter((f) => f.quantity != null).map((f) => ({ ownerId: f.input.sellerId, productId: f.input.productId })))
       : null;
-    let initials = await this.reconciler.initialMany(
+    let initials = await this.propagation.evaluateNew(
       fresh.map(({ input }) =>
         draftOffer(newId("offer"), {
           key: keyOf(input),
@@ -162,24 +162,22 @@ export class OfferBulk {
     }
     const itemOfOffer = new Map(settling.map((s) => [s.record._id, s.index]));
     const written = settling.length
-      ? await this.propagation.settle(
-          settling.map((s) => s.record._id),
-          {
-            records: settling.map((s) => s.record),
-            change: (o) => changes.get(o._id)?.(o) ?? null,
-            autoForwardIds: true,
-            inserted,
-            flushOrder: byItem((o) => itemOfOffer.get(o._id)),
-          },
-        )
+      ? await this.propagation.settle({
+          cause: "offers",
+          ids: settling.map((s) => s.record._id),
+          records: settling.map((s) => s.record),
+          change: (o) => changes.get(o._id)?.(o) ?? null,
+          inserted,
+          flushOrder: byItem((o) => itemOfOffer.get(o._id)),
+        })
       : new Map<string, OfferRecord>();
     // The other offers that read the levels written (the seller's at other marketplaces, say), as `setStocks` settles them.
     await this.stockBulk.afterChanges(stockChanges, stockIntent, inserted);
 
-    const outcomes: BulkOutcome<OfferRecord>[] = [];
+    const outcomes: BulkOutcome<OfferView>[] = [];
     for (const [index, error] of failed) outcomes.push({ index, error });
-    for (const [index, value] of unchanged) outcomes.push({ index, value });
-    for (const s of settling) outcomes.push({ index: s.index, value: written.get(s.record._id) ?? s.record });
+    for (const [index, value] of unchanged) outcomes.push({ index, value: toOfferView(value) });
+    for (const s of settling) outcomes.push({ index: s.index, value: toOfferView(written.get(s.record._id) ?? s.record) });
     for (const r of raced) {
       try {
         outcomes.push({ index: r.index, value: await this.single.submit(principal, r.input) });
@@ -222,7 +220,7 @@ export class OfferBulk {
       intent,
     );
     const wins = folding.filter((w) => won.has(w.key));
-    const stepped = await this.reconciler.nextStepMany(wins.map((w) => initials[w.at]!));
+    const stepped = await this.propagation.nextStep(wins.map((w) => initials[w.at]!));
     const next = [...initials];
     wins.forEach((w, i) => (next[w.at] = stepped[i]!));
     return {

@@ -1,30 +1,42 @@
-import { logger } from "../../shared/logger";
 import type { FeedService } from "../feed/feed.service";
 import type { SettingsRepository } from "../marketplace/settings.repository";
 import type { RouteRepository } from "../route/route.repository";
 import type { StockRepository } from "../stock/stock.repository";
-import type { ForwardingService } from "./forwarding.service";
+import { draftForward, type ForwardingService, type ForwardPlan, type ForwardTarget } from "./forwarding.service";
 import type { SettleIntent } from "./intent";
 import type { OfferRecord } from "./offer.model";
-import type { OfferChange, OfferReconciler } from "./offer.reconciler";
+import type { OfferReconciler } from "./offer.reconciler";
 import type { OfferRepository } from "./offer.repository";
+import type { OfferChange } from "./offer.transition";
 
-export interface SettleOptions {
-  /** `ids`' offers as the caller has just read them, after its change of facts: not read again. */
+/**
+ * Why offers are settled, which decides what else may now be forwarded.
+ * `records`: the offers as the caller has just read them, after its change,
+ * not read again. `flushOrder`: the order their events reach the feeds in (a
+ * bulk call's: its items' order).
+ */
+export type Settling = {
   records?: readonly OfferRecord[];
-  /** Applied to each of `ids` before it is re-evaluated (e.g. a status change). */
-  change?: (offer: OfferRecord) => OfferChange | null;
-  /** Offers that may now pass auto-forward routes' checks (besides `ids` that are ACTIVE). */
-  autoForwardCandidates?: () => Promise<OfferRecord[]>;
-  /** Restrict the first auto-forward hop to this target (a route just opened). */
-  autoForwardOnlyTo?: string;
-  /** Also try `ids` themselves for auto-forwarding. */
-  autoForwardIds?: boolean;
-  /** Of `ids`, offers the caller has just inserted: written again only when the facts moved since their evaluation. */
-  inserted?: ReadonlySet<string>;
-  /** The order the written offers' events reach the feeds in (a bulk call: its items' order). */
   flushOrder?: (records: OfferRecord[]) => OfferRecord[];
-}
+} & (
+  | {
+      /** The offers' own change (a submit, a review, a withdrawal, a forward, one a crash left): those now ACTIVE may be forwarded. */
+      cause: "offers";
+      ids: readonly string[];
+      /** Applied to each offer before it is re-evaluated (a status, a price); it may throw to refuse. */
+      change?: (offer: OfferRecord) => OfferChange | null;
+      /** Of `ids`, offers the caller has just inserted: written again only when the facts moved since their evaluation. */
+      inserted?: ReadonlySet<string>;
+    }
+  | {
+      /** A fact that `records` read changed (stock, a route, a gate). */
+      cause: "facts";
+      records: readonly OfferRecord[];
+      /** Other offers that may now pass auto-forward routes' checks, only towards `onlyTo` when given (a route just opened). */
+      candidates?: () => Promise<OfferRecord[]>;
+      onlyTo?: string;
+    }
+);
 
 /** The repositories whose documents carry settle intents, besides the offers'. */
 export interface FactRepositories {
@@ -33,10 +45,6 @@ export interface FactRepositories {
   routes: RouteRepository;
   settings: SettingsRepository;
 }
-
-/** How long an intent may wait before a periodic sweep takes it: a live request normally closes its own well before. */
-export const SETTLE_GRACE_MS = 5_000;
-const SWEEP_BATCH = 100;
 
 /**
  * The common tail of every exchange mutation, done before it returns:
@@ -47,8 +55,8 @@ const SWEEP_BATCH = 100;
  * route, a marketplace's gate, an offer) writes a settle intent in the same
  * atomic update as the change itself, and the intent is cleared, by its id
  * (an offer's: on its `rev`), only once the work is done. So a crash at any
- * moment leaves either nothing to do or an intent; `sweep` (at start-up and
- * then periodically) redoes the work for every intent left behind. Redoing
+ * moment leaves either nothing to do or an intent; `OfferSweeper` (at start-up
+ * and then periodically) redoes the work for every intent left behind. Redoing
  * it is harmless: every offer write is a compare-and-set against the facts it
  * read, and every feed event is appended once.
  */
@@ -60,23 +68,95 @@ export class OfferPropagation {
     private readonly facts: FactRepositories,
   ) {}
 
-  async settle(ids: readonly string[], options: SettleOptions = {}): Promise<Map<string, OfferRecord>> {
+  /** Re-evaluates the offers and everything downstream, forwards what now may be, and flushes their events. Returns the offers as written. */
+  async settle(settling: Settling): Promise<Map<string, OfferRecord>> {
     const started = new Date();
-    const written = await this.reconciler.apply(ids, options.change, options.records, options.inserted);
+    const own = settling.cause === "offers";
+    const ids = own ? settling.ids : settling.records.map((o) => o._id);
+    const written = own
+      ? await this.reconciler.apply(ids, settling.change, settling.records, settling.inserted)
+      : await this.reconciler.apply(ids, undefined, settling.records);
     const downstream = await this.reconciler.refreshDownstream(ids, false);
     // An offer whose intent predates this call (a crashed or still running writer's) is
     // caught up downstream above; its own auto-forwarding is tried here, before the intent closes.
-    const leftover = [...written.values(), ...downstream.values()].filter(
-      (o) => o.settleAt && o.settleAt < started && !(options.autoForwardIds && written.has(o._id)),
-    );
-    const candidates = [...(options.autoForwardIds ? written.values() : []), ...((await options.autoForwardCandidates?.()) ?? [])];
+    const leftover = [...written.values(), ...downstream.values()].filter((o) => o.settleAt && o.settleAt < started && !(own && written.has(o._id)));
+    const candidates = own ? [...written.values()] : ((await settling.candidates?.()) ?? []);
     const forwarded = [
-      ...(candidates.length ? await this.forwarding.autoForward(candidates, options.autoForwardOnlyTo) : []),
-      ...(leftover.length ? await this.forwarding.autoForward(leftover) : []),
+      ...(candidates.length ? await this.autoForward(candidates, own ? undefined : settling.onlyTo) : []),
+      ...(leftover.length ? await this.autoForward(leftover) : []),
     ];
     const touched = [...written.values(), ...downstream.values(), ...forwarded];
-    await this.feed.flush(options.flushOrder ? options.flushOrder(touched) : touched, { settled: true });
+    await this.feed.flush(settling.flushOrder ? settling.flushOrder(touched) : touched, { settled: true });
     return written;
+  }
+
+  /** New offers (drafts) as evaluated under the facts now, to insert. */
+  evaluateNew(drafts: readonly OfferRecord[]): Promise<OfferRecord[]> {
+    return this.reconciler.initialMany(drafts);
+  }
+
+  /** New offers (evaluated, not yet inserted) as re-evaluating them now would leave them: see `OfferReconciler.nextStepMany`. */
+  nextStep(records: readonly OfferRecord[]): Promise<OfferRecord[]> {
+    return this.reconciler.nextStepMany(records);
+  }
+
+  /** A new offer: evaluated, inserted, then settled as its own change. Null when its key is taken (a concurrent insert). */
+  async insert(draft: OfferRecord): Promise<OfferRecord | null> {
+    const [initial] = await this.evaluateNew([draft]);
+    if (!(await this.facts.offers.insert(initial!))) return null;
+    // Facts read before the insert may have moved since; a writer that moved
+    // them could not yet see this offer, so it is evaluated once more now.
+    const settled = await this.settle({ cause: "offers", ids: [initial!._id] });
+    return settled.get(initial!._id) ?? initial!;
+  }
+
+  /** `forwardOffer` once its checks passed: the forward created (or reopened when withdrawn), then settled. */
+  async forward(plan: ForwardPlan): Promise<OfferRecord> {
+    const forwarded = await this.forwardOnce(plan);
+    const written = await this.settle({ cause: "offers", ids: [forwarded._id] });
+    return written.get(forwarded._id) ?? forwarded;
+  }
+
+  private async forwardOnce({ existing, ...target }: ForwardPlan): Promise<OfferRecord> {
+    if (!existing) return this.createForward(target);
+    if (existing.status !== "WITHDRAWN") return existing;
+    const reopened = await this.reconciler.apply([existing._id], (o) =>
+      o.status === "WITHDRAWN" ? { status: target.target.autoApprove ? "ACTIVE" : "PENDING" } : null,
+    );
+    return reopened.get(existing._id)!;
+  }
+
+  /** Creates the forward (or returns the one a concurrent call created). */
+  private async createForward(forward: ForwardTarget): Promise<OfferRecord> {
+    const draft = draftForward(forward);
+    const initial = await this.reconciler.initial(draft);
+    if (!(await this.facts.offers.insert(initial))) {
+      const [existing] = await this.facts.offers.findByKeys([draft.key]);
+      // Its creator's intent (its evaluation after the insert) is not this caller's to close.
+      const { settleAt: _theirs, ...rest } = existing!;
+      return rest;
+    }
+    // Evaluated once more, as in `insert`.
+    return (await this.reconciler.apply([initial._id])).get(initial._id) ?? initial;
+  }
+
+  /**
+   * Forwards every ACTIVE offer in `candidates` wherever auto-forward routes
+   * let it (only to `onlyTo` when given), then the new forwards onward, hop
+   * by hop. Returns the forwards created.
+   */
+  private async autoForward(candidates: readonly OfferRecord[], onlyTo?: string): Promise<OfferRecord[]> {
+    const created: OfferRecord[] = [];
+    let frontier = candidates.filter((c) => c.status === "ACTIVE");
+    let restrictTo = onlyTo;
+    while (frontier.length > 0) {
+      const targets = await this.forwarding.autoForwardable(frontier, restrictTo);
+      const fresh = await Promise.all(targets.map((t) => this.createForward(t)));
+      created.push(...fresh);
+      frontier = fresh.filter((o) => o.status === "ACTIVE");
+      restrictTo = undefined;
+    }
+    return created;
   }
 
   /**
@@ -88,10 +168,7 @@ export class OfferPropagation {
   async settleStock(ownerId: string, productId: string, arrived: boolean, intent: SettleIntent): Promise<void> {
     const { offers, stock } = this.facts;
     const affected = await offers.dependingOnStock(ownerId, productId);
-    await this.settle(
-      affected.map((o) => o._id),
-      { records: affected, autoForwardCandidates: arrived ? () => offers.activeAt(ownerId, productId) : undefined },
-    );
+    await this.settle({ cause: "facts", records: affected, candidates: arrived ? () => offers.activeAt(ownerId, productId) : undefined });
     await stock.clearIntent(ownerId, productId, intent);
   }
 
@@ -99,13 +176,11 @@ export class OfferPropagation {
   async settleRoute(fromId: string, toId: string, autoForward: boolean, intent: SettleIntent): Promise<void> {
     const { offers, routes } = this.facts;
     const overRoute = await offers.forwardedBy(fromId, toId);
-    await this.settle(
-      overRoute.map((o) => o._id),
-      {
-        records: overRoute,
-        ...(autoForward ? { autoForwardCandidates: () => offers.activeAt(fromId), autoForwardOnlyTo: toId } : {}),
-      },
-    );
+    await this.settle({
+      cause: "facts",
+      records: overRoute,
+      ...(autoForward ? { candidates: () => offers.activeAt(fromId), onlyTo: toId } : {}),
+    });
     await routes.clearIntent(fromId, toId, intent);
   }
 
@@ -118,68 +193,8 @@ export class OfferPropagation {
     const { offers, settings } = this.facts;
     if (changed) {
       const forwarded = await offers.forwardedBy(marketplaceId);
-      await this.settle(
-        forwarded.map((o) => o._id),
-        { records: forwarded, autoForwardCandidates: requireStockToForward ? undefined : () => offers.activeAt(marketplaceId) },
-      );
+      await this.settle({ cause: "facts", records: forwarded, candidates: requireStockToForward ? undefined : () => offers.activeAt(marketplaceId) });
     }
     await settings.clearIntent(marketplaceId, intent);
-  }
-
-  /**
-   * Redoes the work of every intent set at or before `cutoff` (all of them
-   * at start-up): facts first, then offers. Returns how many it settled.
-   */
-  async sweep(cutoff = new Date()): Promise<number> {
-    const { offers, stock, routes, settings } = this.facts;
-    let total = 0;
-    // One that fails is left for the next sweep, without holding up the others.
-    const each = async <T>(items: readonly T[], work: (item: T) => Promise<void>) => {
-      for (const item of items) {
-        try {
-          await work(item);
-          total++;
-        } catch (error) {
-          logger.warn("settling a change left behind failed; the next sweep retries it", { error: String(error) });
-        }
-      }
-    };
-    for (let pass = 0; pass < 100; pass++) {
-      const levels = await stock.withIntent(cutoff, SWEEP_BATCH);
-      // Whether stock arrived is not known any more: a level above 0 may have.
-      await each(levels, (l) => this.settleStock(l.ownerId, l.productId, l.quantity > 0, l.intent));
-      const changedRoutes = await routes.withIntent(cutoff, SWEEP_BATCH);
-      await each(changedRoutes, (r) => this.settleRoute(r.fromId, r.toId, r.active && r.autoForward, r.intent));
-      const gates = await settings.withIntent(cutoff, SWEEP_BATCH);
-      await each(gates, (g) => this.settleGate(g.marketplaceId, g.requireStockToForward, true, g.intent));
-      if (Math.max(levels.length, changedRoutes.length, gates.length) < SWEEP_BATCH) break;
-    }
-    let after = "";
-    for (;;) {
-      const pending = await offers.withSettleIntent(cutoff, after, SWEEP_BATCH);
-      if (pending.length === 0) break;
-      await this.settle(
-        pending.map((o) => o._id),
-        { records: pending, autoForwardIds: true },
-      );
-      total += pending.length;
-      after = pending.at(-1)!._id;
-    }
-    return total;
-  }
-
-  /** Sweeps every `intervalMs` for intents older than `graceMs`; returns a function that stops it. */
-  startSweeper(intervalMs: number, graceMs = SETTLE_GRACE_MS): () => void {
-    let running = false;
-    const timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      this.sweep(new Date(Date.now() - graceMs))
-        .then((n) => n > 0 && logger.info("settled changes a crash or a failure left behind", { intents: n }))
-        .catch((error: unknown) => logger.warn("settle sweep failed", { error: String(error) }))
-        .finally(() => (running = false));
-    }, intervalMs);
-    timer.unref();
-    return () => clearInterval(timer);
   }
 }

@@ -1,29 +1,10 @@
 import { currentTraceparent } from "../../shared/tracing";
-import { evaluateDirectOffer, evaluateForwardedOffer } from "../rules/availability";
-import { feedEventFor, visibleChange, type VisibleState } from "../rules/feed-events";
-import type { Availability, OfferEventType, OfferStatus } from "../rules/types";
 import type { SettingsRepository } from "../marketplace/settings.repository";
-import { routeKey } from "../route/route.model";
-import type { Route, RouteRepository } from "../route/route.repository";
-import { stockKey } from "../stock/stock.model";
+import type { RouteRepository } from "../route/route.repository";
 import type { StockRepository } from "../stock/stock.repository";
-import { unflushedOutbox, type OfferRecord, type OutboxEvent } from "./offer.model";
+import type { OfferRecord } from "./offer.model";
 import type { OfferRepository, OfferWrite } from "./offer.repository";
-
-/** What a mutation may change on an offer itself; the rest is derived. */
-export interface OfferChange {
-  status?: OfferStatus;
-  price?: number;
-  currency?: string;
-}
-
-/** The facts a set of offers is evaluated against, each read in one query. */
-interface Facts {
-  stock: Map<string, number>;
-  routes: Map<string, Route>;
-  requireStock: Map<string, boolean>;
-  sources: Map<string, OfferRecord>;
-}
+import { factKeys, initialState, transition, type OfferChange, type OfferFacts } from "./offer.transition";
 
 const MAX_ATTEMPTS = 100;
 
@@ -37,37 +18,12 @@ function given(records: readonly OfferRecord[] | undefined, ids: readonly string
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const VISIBLE_FIELDS = [
-  "status",
-  "price",
-  "currency",
-  "available",
-  "quantity",
-  "unavailableReason",
-] as const satisfies readonly (keyof VisibleState)[];
-
-/** An offer's feed event, as its outbox keeps it (see `OutboxEvent`). */
-const eventOf = (type: OfferEventType, after: VisibleState, occurredAt: Date): OutboxEvent => {
-  const event: OutboxEvent = { type, available: after.available, quantity: after.quantity, unavailableReason: after.unavailableReason, occurredAt };
-  // Stored only when traced: the same for every offer the one request changes, so shared writes stay shared.
-  const traceparent = currentTraceparent();
-  if (traceparent) event.traceparent = traceparent;
-  return event;
-};
-
-const visible = (o: Pick<OfferRecord, keyof VisibleState>): VisibleState => ({
-  status: o.status,
-  price: o.price,
-  currency: o.currency,
-  available: o.available,
-  quantity: o.quantity,
-  unavailableReason: o.unavailableReason,
-});
-
 /**
  * Keeps every offer's derived state (availability, quantity, reason, and a
  * forwarded offer's price and currency, which are its source's) equal to what
- * the rules compute from the current facts.
+ * the rules compute from the current facts: the I/O around
+ * `offer.transition.ts`, which loads the facts and writes each step. Only
+ * `OfferPropagation` drives it.
  *
  * Every write is a compare-and-set on the offer's internal `rev`, and the
  * offer is read before its facts. A writer that changes a fact re-evaluates
@@ -85,99 +41,22 @@ export class OfferReconciler {
     private readonly settings: SettingsRepository,
   ) {}
 
-  private async loadFacts(records: readonly OfferRecord[]): Promise<Facts> {
-    const forwarded = records.filter((r) => r.depth > 0);
+  /** The facts `records` read, each kind in one query, with the request's trace context. */
+  private async loadFacts(records: readonly OfferRecord[]): Promise<OfferFacts> {
+    const keys = factKeys(records);
     const [stock, routes, settings, sources] = await Promise.all([
-      this.stock.quantities(records.map((r) => stockKey(r.depth === 0 ? r.sellerId : r.viaId!, r.productId))),
-      this.routes.getMany(forwarded.map((r) => routeKey(r.viaId!, r.marketplaceId))),
-      this.settings.getMany(forwarded.map((r) => r.viaId!)),
-      this.offers.findByIds(forwarded.map((r) => r.sourceId!)),
+      this.stock.quantities(keys.stock),
+      this.routes.getMany(keys.routes),
+      this.settings.getMany(keys.forwarders),
+      this.offers.findByIds(keys.sources),
     ]);
     return {
       stock,
       routes,
       requireStock: new Map([...settings].map(([id, s]) => [id, s.requireStockToForward])),
       sources: new Map(sources.map((s) => [s._id, s])),
+      traceparent: currentTraceparent(),
     };
-  }
-
-  /** The derived part of an offer (with `change` applied) under the given facts. */
-  private derive(record: OfferRecord, facts: Facts): Availability & { price: number; currency: string } {
-    if (record.depth === 0) {
-      return {
-        ...evaluateDirectOffer({
-          status: record.status,
-          sellerStock: facts.stock.get(stockKey(record.sellerId, record.productId)) ?? 0,
-        }),
-        price: record.price,
-        currency: record.currency,
-      };
-    }
-    const source = facts.sources.get(record.sourceId!);
-    const route = facts.routes.get(routeKey(record.viaId!, record.marketplaceId)) ?? null;
-    return {
-      ...evaluateForwardedOffer({
-        status: record.status,
-        route,
-        source: source ?? { available: false, quantity: 0, unavailableReason: "WITHDRAWN" },
-        forwarder: {
-          requireStockToForward: facts.requireStock.get(record.viaId!) ?? true,
-          stock: facts.stock.get(stockKey(record.viaId!, record.productId)) ?? 0,
-        },
-      }),
-      price: source?.price ?? record.price,
-      currency: source?.currency ?? record.currency,
-    };
-  }
-
-  /** What the offer shows under `facts`, with its own status, price and currency as given in `offer`. */
-  private visibleUnder(offer: OfferRecord, facts: Facts): VisibleState {
-    return { status: offer.status, ...this.derive(offer, facts) };
-  }
-
-  /**
-   * The write that moves `current` to `next` (its status, price and currency
-   * as changed) under `facts`, with its feed event, and the offer as it will
-   * be. The write holds only what changed, as values the same for every
-   * offer given the same change (counters are increments, the event carries
-   * no number and no price of its own), so that offers changed alike share
-   * one update.
-   */
-  private plan(
-    current: OfferRecord,
-    next: OfferRecord,
-    facts: Facts,
-    now: Date,
-  ): { write: Omit<OfferWrite, "id" | "rev">; result: OfferRecord; noop: boolean } {
-    const after = this.visibleUnder(next, facts);
-    const before = visible(current);
-    const type = feedEventFor(before, after);
-    const changed = visibleChange(before, after);
-    const set: Partial<OfferRecord> = {};
-    for (const key of VISIBLE_FIELDS) if (after[key] !== current[key]) Object.assign(set, { [key]: after[key] });
-    let waiting = unflushedOutbox(current);
-    // Events still waiting keep the price they were raised at.
-    if (set.price !== undefined) waiting = waiting.map((e) => (e.price === undefined ? { ...e, price: current.price } : e));
-    const events: OutboxEvent[] = type ? [eventOf(type, after, now)] : [];
-    set.outbox = [...waiting, ...events];
-    set.hasPending = set.outbox.length > 0;
-    if (changed) set.updatedAt = now;
-    // What this offer shows feeds the offers forwarded from it: the intent to catch them up is
-    // durable with the change (an older one still waiting is kept: it is swept first).
-    if (changed && !current.settleAt) set.settleAt = now;
-    const inc: OfferWrite["inc"] = {};
-    if (changed) inc.version = 1;
-    if (events.length > 0) inc.eventCount = events.length;
-    const result: OfferRecord = {
-      ...current,
-      ...set,
-      rev: current.rev + 1,
-      version: current.version + (inc.version ?? 0),
-      eventCount: current.eventCount + (inc.eventCount ?? 0),
-    };
-    // Nothing shown changes, no event, and the outbox keeps what it holds: the write would only move `rev`.
-    const noop = !changed && events.length === 0 && waiting.length === current.outbox.length && set.hasPending === current.hasPending;
-    return { write: { set, inc }, result, noop };
   }
 
   /** A new offer's initial derived state and events, to insert with it. */
@@ -189,13 +68,7 @@ export class OfferReconciler {
   async initialMany(records: readonly OfferRecord[]): Promise<OfferRecord[]> {
     if (records.length === 0) return [];
     const facts = await this.loadFacts(records);
-    return records.map((record) => {
-      const after = this.visibleUnder(record, facts);
-      const type = feedEventFor(null, after);
-      const outbox = type ? [eventOf(type, after, record.createdAt)] : [];
-      // A new offer is evaluated again once inserted (facts may move meanwhile) and may be auto-forwarded: both wait on this.
-      return { ...record, ...after, eventCount: outbox.length, outbox, hasPending: outbox.length > 0, settleAt: record.createdAt };
-    });
+    return records.map((record) => initialState(record, facts));
   }
 
   /**
@@ -207,7 +80,7 @@ export class OfferReconciler {
     if (records.length === 0) return [];
     const facts = await this.loadFacts(records);
     const now = new Date();
-    return records.map((r) => ({ ...this.plan(r, r, facts, now).result, rev: r.rev }));
+    return records.map((r) => ({ ...transition(r, r, facts, now).result, rev: r.rev }));
   }
 
   /**
@@ -237,7 +110,7 @@ export class OfferReconciler {
       const now = new Date();
       const writes: (OfferWrite & { result: OfferRecord })[] = [];
       records.forEach((current, i) => {
-        const { write, result, noop } = this.plan(current, nexts[i]!, facts, now);
+        const { write, result, noop } = transition(current, nexts[i]!, facts, now);
         if (noop && inserted?.has(current._id)) written.set(current._id, current);
         else writes.push({ id: current._id, rev: current.rev, ...write, result });
       });

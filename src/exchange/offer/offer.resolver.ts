@@ -4,8 +4,7 @@ import { ReviewDecisionEnum } from "../enums";
 import { MarketplaceRef } from "../marketplace/marketplace.type";
 import { ProductRef } from "../product/product.type";
 import { SellerRef } from "../seller/seller.type";
-import { listOffers } from "./offer.list";
-import { toOfferView, type OfferView } from "./offer.view";
+import type { OfferView } from "./offer.view";
 import { OfferConnection, OfferListArgs, OfferType, SubmitOfferInput } from "./offer.type";
 
 const ref = (id: string) => ({ id });
@@ -19,35 +18,35 @@ export class OfferResolver {
 
   @Query(() => OfferConnection, { description: "Offers that meet the filter, a page at a time" })
   offers(@Args() args: OfferListArgs, @Ctx() ctx: ExchangeContext) {
-    return listOffers(ctx, args.filter ?? {}, args);
+    return ctx.services.offers.list(args.filter ?? {}, args);
   }
 
   @Mutation(() => OfferType, { description: "Partners: admin or the seller itself. Lists an offer at a marketplace the seller is affiliated with." })
-  async submitOffer(@Arg("input", { description: "The offer" }) input: SubmitOfferInput, @Ctx() ctx: ExchangeContext) {
-    return toOfferView(await ctx.services.offers.submit(ctx.principal, input));
+  submitOffer(@Arg("input", { description: "The offer" }) input: SubmitOfferInput, @Ctx() ctx: ExchangeContext) {
+    return ctx.services.offers.submit(ctx.principal, input);
   }
 
   @Mutation(() => OfferType, { description: "Admin, the offer's origin seller, or the marketplace that lists it. Offers forwarded from it become unavailable (UPSTREAM_UNAVAILABLE) until it is reopened." })
-  async withdrawOffer(@Arg("offerId", () => ID, { description: "The offer's id" }) offerId: string, @Ctx() ctx: ExchangeContext) {
-    return toOfferView(await ctx.services.offers.withdraw(ctx.principal, offerId));
+  withdrawOffer(@Arg("offerId", () => ID, { description: "The offer's id" }) offerId: string, @Ctx() ctx: ExchangeContext) {
+    return ctx.services.offers.withdraw(ctx.principal, offerId);
   }
 
   @Mutation(() => OfferType, { description: "Admin or the marketplace that lists the offer: approves or denies a PENDING offer." })
-  async reviewOffer(
+  reviewOffer(
     @Arg("offerId", () => ID, { description: "The offer's id" }) offerId: string,
     @Arg("decision", () => ReviewDecisionEnum, { description: "Approve or deny" }) decision: "APPROVE" | "DENY",
     @Ctx() ctx: ExchangeContext,
   ) {
-    return toOfferView(await ctx.services.offers.review(ctx.principal, offerId, decision));
+    return ctx.services.offers.review(ctx.principal, offerId, decision);
   }
 
   @Mutation(() => OfferType, { description: "Admin or the marketplace that lists the offer: forwards it along an open route to the downstream marketplace." })
-  async forwardOffer(
+  forwardOffer(
     @Arg("offerId", () => ID, { description: "The offer's id" }) offerId: string,
     @Arg("toMarketplaceId", () => ID, { description: "The downstream marketplace, at the end of an open route from the one that lists the offer" }) toMarketplaceId: string,
     @Ctx() ctx: ExchangeContext,
   ) {
-    return toOfferView(await ctx.services.offers.forward(ctx.principal, offerId, toMarketplaceId));
+    return ctx.services.offers.forward(ctx.principal, offerId, toMarketplaceId);
   }
 
   @FieldResolver(() => ProductRef)

@@ -9,8 +9,8 @@ import type { SettingsRepository } from "../marketplace/settings.repository";
 import type { ForwardingService } from "./forwarding.service";
 import { directOfferKey, draftOffer, type OfferRecord } from "./offer.model";
 import type { OfferPropagation } from "./offer.propagation";
-import type { OfferReconciler } from "./offer.reconciler";
 import type { OfferFilter, OfferRepository } from "./offer.repository";
+import { toOfferView, type OfferView } from "./offer.view";
 
 export interface SubmitOfferInput {
   sellerId: string;
@@ -31,20 +31,23 @@ export function validatePriceAndCurrency(price: number, currency: string): void 
   }
 }
 
-/** Offers: submission, review, withdrawal, forwarding, and reads. */
+/** Offers: submission, review, withdrawal, forwarding, and reads; each returns offers as the API shows them. */
 export class OfferService {
   constructor(
     private readonly offers: OfferRepository,
     private readonly affiliations: AffiliationRepository,
     private readonly settings: SettingsRepository,
-    private readonly reconciler: OfferReconciler,
     private readonly forwarding: ForwardingService,
     private readonly propagation: OfferPropagation,
     private readonly directory: EntityDirectory,
   ) {}
 
   /** Creates or updates the one offer of (seller, marketplace, product); the same values again change nothing. */
-  async submit(principal: Principal | null, input: SubmitOfferInput): Promise<OfferRecord> {
+  async submit(principal: Principal | null, input: SubmitOfferInput): Promise<OfferView> {
+    return toOfferView(await this.submitRecord(principal, input));
+  }
+
+  private async submitRecord(principal: Principal | null, input: SubmitOfferInput): Promise<OfferRecord> {
     requireAdminOr(principal, { kind: "SELLER", id: input.sellerId });
     await Promise.all([
       this.directory.require("Seller", input.sellerId),
@@ -63,7 +66,7 @@ export class OfferService {
     for (;;) {
       const [existing] = await this.offers.findByKeys([key]);
       if (existing) return this.resubmit(existing, input, autoApprove);
-      const initial = await this.reconciler.initial(
+      const created = await this.propagation.insert(
         draftOffer(newId("offer"), {
           key,
           sellerId: input.sellerId,
@@ -78,10 +81,8 @@ export class OfferService {
           status: autoApprove ? "ACTIVE" : "PENDING",
         }),
       );
-      if (!(await this.offers.insert(initial))) continue; // a concurrent submit created it: update that one
-      // Re-evaluate after the insert: see ForwardingService.create.
-      const settled = await this.propagation.settle([initial._id], { autoForwardIds: true });
-      return settled.get(initial._id) ?? initial;
+      if (created) return created;
+      // A concurrent submit created it: update that one.
     }
   }
 
@@ -96,44 +97,46 @@ export class OfferService {
       };
     };
     if (changes(existing) === null) return existing;
-    const written = await this.propagation.settle([existing._id], { change: changes, autoForwardIds: true });
+    const written = await this.propagation.settle({ cause: "offers", ids: [existing._id], change: changes });
     return written.get(existing._id) ?? existing;
   }
 
   /** PENDING → ACTIVE or DENIED, by the marketplace that lists the offer. */
-  async review(principal: Principal | null, offerId: string, decision: "APPROVE" | "DENY"): Promise<OfferRecord> {
+  async review(principal: Principal | null, offerId: string, decision: "APPROVE" | "DENY"): Promise<OfferView> {
     const offer = await this.listedOffer(principal, offerId, false);
     if (offer.status !== "PENDING") {
       throw new BadUserInputError(`Offer ${offerId} is ${offer.status}; only a PENDING offer can be reviewed`, {
         status: offer.status,
       });
     }
-    const written = await this.propagation.settle([offerId], {
+    const written = await this.propagation.settle({
+      cause: "offers",
+      ids: [offerId],
       change: (o) => {
         if (o.status !== "PENDING") {
           throw new BadUserInputError(`Offer ${offerId} is ${o.status}; only a PENDING offer can be reviewed`);
         }
         return { status: decision === "APPROVE" ? "ACTIVE" : "DENIED" };
       },
-      autoForwardIds: decision === "APPROVE",
     });
-    return written.get(offerId)!;
+    return toOfferView(written.get(offerId)!);
   }
 
   /** Withdraws an offer; withdrawing a withdrawn offer returns it unchanged. */
-  async withdraw(principal: Principal | null, offerId: string): Promise<OfferRecord> {
+  async withdraw(principal: Principal | null, offerId: string): Promise<OfferView> {
     const offer = await this.listedOffer(principal, offerId, true);
-    if (offer.status === "WITHDRAWN") return offer;
-    const written = await this.propagation.settle([offerId], {
+    if (offer.status === "WITHDRAWN") return toOfferView(offer);
+    const written = await this.propagation.settle({
+      cause: "offers",
+      ids: [offerId],
       change: (o) => (o.status === "WITHDRAWN" ? null : { status: "WITHDRAWN" }),
     });
-    return written.get(offerId)!;
+    return toOfferView(written.get(offerId)!);
   }
 
-  async forward(principal: Principal | null, offerId: string, toMarketplaceId: string): Promise<OfferRecord> {
-    const forwarded = await this.forwarding.forward(principal, offerId, toMarketplaceId);
-    const written = await this.propagation.settle([forwarded._id], { autoForwardIds: true });
-    return written.get(forwarded._id) ?? forwarded;
+  async forward(principal: Principal | null, offerId: string, toMarketplaceId: string): Promise<OfferView> {
+    const plan = await this.forwarding.check(principal, offerId, toMarketplaceId);
+    return toOfferView(await this.propagation.forward(plan));
   }
 
   /** The offer, after checking the caller is the admin, the listing marketplace, or (when allowed) the origin seller. */
@@ -149,17 +152,19 @@ export class OfferService {
     return offer;
   }
 
-  async list(filter: OfferFilter, args: { first?: number | null; after?: string | null }): Promise<Connection<OfferRecord>> {
+  /** An offers connection under a filter: `offers`, and the `offers` fields of sellers, marketplaces and products. */
+  async list(filter: OfferFilter, args: { first?: number | null; after?: string | null }): Promise<Connection<OfferView>> {
     const page = parsePage(args);
     const { rows, total } = await this.offers.page(filter, page);
-    return toConnection(rows, page, (o) => o._id, total);
+    return toConnection(rows.map(toOfferView), page, (o) => o.id, total);
   }
 
-  findByIds(ids: readonly string[]): Promise<OfferRecord[]> {
-    return this.offers.findByIds(ids);
+  async findByIds(ids: readonly string[]): Promise<OfferView[]> {
+    return (await this.offers.findByIds(ids)).map(toOfferView);
   }
 
-  childrenOf(ids: readonly string[]): Promise<OfferRecord[]> {
-    return this.offers.childrenOf(ids);
+  /** The offers forwarded from these, each source's in id order. */
+  async forwardsOf(ids: readonly string[]): Promise<OfferView[]> {
+    return (await this.offers.childrenOf(ids)).map(toOfferView).sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 }

@@ -1,6 +1,5 @@
 import { Args, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
 import type { ExchangeContext } from "../context";
-import { listOffers } from "../offer/offer.list";
 import { OfferConnection, OfferListArgs } from "../offer/offer.type";
 import { ProductRef } from "./product.type";
 
@@ -8,6 +7,6 @@ import { ProductRef } from "./product.type";
 export class ProductResolver {
   @FieldResolver(() => OfferConnection, { description: "Offers of this product" })
   offers(@Root() p: ProductRef, @Args() args: OfferListArgs, @Ctx() ctx: ExchangeContext) {
-    return listOffers(ctx, { ...args.filter, productId: p.id }, args);
+    return ctx.services.offers.list({ ...args.filter, productId: p.id }, args);
   }
 }

@@ -1,7 +1,6 @@
 import { Args, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
 import { AffiliationType } from "../affiliation/affiliation.type";
 import type { ExchangeContext } from "../context";
-import { listOffers } from "../offer/offer.list";
 import { OfferConnection, OfferListArgs } from "../offer/offer.type";
 import { SellerRef } from "./seller.type";
 
@@ -14,6 +13,6 @@ export class SellerResolver {
 
   @FieldResolver(() => OfferConnection, { description: "This seller's offers, direct and forwarded" })
   offers(@Root() s: SellerRef, @Args() args: OfferListArgs, @Ctx() ctx: ExchangeContext) {
-    return listOffers(ctx, { ...args.filter, sellerId: s.id }, args);
+    return ctx.services.offers.list({ ...args.filter, sellerId: s.id }, args);
   }
 }

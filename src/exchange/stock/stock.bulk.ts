@@ -115,15 +115,13 @@ export class StockBulk {
     );
     const itemOfProduct = new Map(changed.map((c, i) => [c.productId, i]));
     const arrived = changed.filter((c) => c.before === 0 && c.after > 0).map((c) => ({ marketplaceId: c.ownerId, productId: c.productId }));
-    await this.propagation.settle(
-      affected.map((o) => o._id),
-      {
-        records: affected,
-        autoForwardCandidates: arrived.length ? () => this.offers.activeAtMany(arrived) : undefined,
-        // A round's items are for distinct products: an offer's product names its item.
-        flushOrder: byItem((o) => itemOfProduct.get(o.productId)),
-      },
-    );
+    await this.propagation.settle({
+      cause: "facts",
+      records: affected,
+      candidates: arrived.length ? () => this.offers.activeAtMany(arrived) : undefined,
+      // A round's items are for distinct products: an offer's product names its item.
+      flushOrder: byItem((o) => itemOfProduct.get(o.productId)),
+    });
     await this.stock.clearIntents(intent);
   }
 }
