@@ -163,18 +163,24 @@ describe("POST /imports/offers", () => {
     expect(await outcome(imported)).toEqual(expected);
   });
 
-  it("looks a chunk's products up once, by GTIN, in the catalog", async () => {
+  it("reads a chunk's products once, by GTIN, and its stock levels twice: before the offers go in, and after", async () => {
     const w = await world();
     const csv = ["gtin,price,currency,quantity", ...w.products.map((p: any, i: number) => `${p.gtin},${100 + i},BRL,${i + 1}`)].join("\n");
-    const productReads = async () => {
+    const reads = async () => {
       const { body } = await httpGet(`${og.origin}/metrics`);
-      return Number(/^offergate_db_commands_total\{collection="products",command="find"\} (\d+)/m.exec(body)?.[1] ?? 0);
+      const of = (collection: string) => Number(new RegExp(`^offergate_db_commands_total\\{collection="${collection}",command="find"\\} (\\d+)`, "m").exec(body)?.[1] ?? 0);
+      return { products: of("products"), stock: of("stock_levels") };
     };
-    const before = await productReads();
+    const before = await reads();
     const posted = await postImport(og.origin, w.seller.apiKey, { marketplaceId: w.marketplaceId }, csv);
     expect((await waitForImport(w.seller.client, posted.body.id)).succeeded).toBe(3);
+    const after = await reads();
     // The offers' checks find the products the look-up named: no second read by id.
-    expect((await productReads()) - before).toBe(1);
+    expect(after.products - before.products).toBe(1);
+    // The levels read before the offers are evaluated, and those just written, stand for reading them again;
+    // the offers once inserted are evaluated on levels read afresh.
+    expect(after.stock - before.stock).toBe(2);
+    expect(await Promise.all(w.products.map((p: any) => stockOf(w.sellerId, p.id)))).toEqual([1, 2, 3]);
   });
 
   it("takes productId instead of gtin, and an admin importing for a seller", async () => {

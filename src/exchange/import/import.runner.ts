@@ -191,7 +191,7 @@ export class ImportRunner {
         price: r.price,
         currency: r.currency,
       }));
-      const submitted = await this.offers.submitMany(
+      const { outcomes: submitted, levelsSet } = await this.offers.submitLines(
         imp.principal,
         inputs,
         ready.map((r) => r.quantity),
@@ -203,7 +203,7 @@ export class ImportRunner {
           // Not the line's fault: the chunk is tried again later.
           if (outcome.error.code === "SERVICE_UNAVAILABLE") throw new ServiceUnavailableError();
           errors.push({ line: r.line, code: outcome.error.code, message: outcome.error.message });
-        } else if (r.quantity !== null) {
+        } else if (r.quantity !== null && !levelsSet.has(i)) {
           stocks.push({ line: r.line, item: { ownerId: imp.sellerId, productId: r.productId, quantity: r.quantity } });
         }
       });

@@ -55,29 +55,37 @@ export class OfferBulk {
     private readonly stockBulk: StockBulk,
   ) {}
 
+  /** `submitOffers`. */
+  async submitMany(principal: Principal | null, inputs: readonly SubmitOfferInput[]): Promise<BulkOutcome<OfferView>[]> {
+    return (await this.submitLines(principal, inputs)).outcomes;
+  }
+
   /**
-   * `quantities` (a CSV import's): for each item, the seller's stock of its
-   * product to set after it, or null. A new offer's level is then written
-   * here, before the offer goes in (see `stockFirst`); the caller still sets
-   * every level with `StockBulk.setMany` afterwards, which leaves those
-   * already at their quantity untouched.
+   * `submitMany` with, for each item, the seller's stock of its product to
+   * set after it, or null (a CSV import's lines). A new offer's level is
+   * written here, before the offer goes in (see `stockFirst`). `levelsSet`:
+   * the items whose level this left at their quantity; the caller sets the
+   * others' with `StockBulk.setMany`.
    */
-  async submitMany(
+  async submitLines(
     principal: Principal | null,
     inputs: readonly SubmitOfferInput[],
     quantities?: readonly (number | null)[],
-  ): Promise<BulkOutcome<OfferView>[]> {
+  ): Promise<{ outcomes: BulkOutcome<OfferView>[]; levelsSet: ReadonlySet<number> }> {
     checkBulkRequest(principal, inputs.length);
     const outcomes = new Map<number, BulkOutcome<OfferView>>();
+    const levelsSet = new Set<number>();
     // Two items for one offer run one after the other, as two calls would.
     for (const round of rounds(inputs.map((input, index) => ({ index, input, quantity: quantities?.[index] ?? null })), (i) => keyOf(i.input))) {
-      for (const outcome of await this.submitRound(principal, round)) outcomes.set(outcome.index, outcome);
+      const done = await this.submitRound(principal, round);
+      for (const outcome of done.outcomes) outcomes.set(outcome.index, outcome);
+      for (const index of done.levelsSet) levelsSet.add(index);
     }
-    return inputs.map((_, index) => outcomes.get(index)!);
+    return { outcomes: inputs.map((_, index) => outcomes.get(index)!), levelsSet };
   }
 
   /** Items for distinct offers. */
-  private async submitRound(principal: Principal | null, items: readonly Item[]): Promise<BulkOutcome<OfferView>[]> {
+  private async submitRound(principal: Principal | null, items: readonly Item[]): Promise<{ outcomes: BulkOutcome<OfferView>[]; levelsSet: number[] }> {
     const failed = new Map<number, BulkError>();
     // The single call's checks, in its order: rights, ids, values, affiliation.
     const checked = await checkEach(items, failed, async ({ input }) => {
@@ -133,10 +141,12 @@ export class OfferBulk {
           status: autoApprove(input) ? "ACTIVE" : "PENDING",
         }),
       ),
+      levels ? new Map([...levels].map(([key, level]) => [key, level.quantity])) : undefined,
     );
     let stockChanges: StockChange[] = [];
+    let levelsSet: number[] = [];
     const stockIntent = newIntent();
-    if (levels) ({ initials, changes: stockChanges } = await this.stockFirst(fresh, initials, levels, stockIntent));
+    if (levels) ({ initials, changes: stockChanges, levelsSet } = await this.stockFirst(fresh, initials, levels, stockIntent));
     const inserted = await this.offers.insertMany(initials);
     const initialOf = new Map(fresh.map((f, i) => [f.index, initials[i]!]));
 
@@ -185,7 +195,7 @@ export class OfferBulk {
         outcomes.push({ index: r.index, error: itemError(error) });
       }
     }
-    return outcomes;
+    return { outcomes, levelsSet };
   }
 
   /**
@@ -197,15 +207,18 @@ export class OfferBulk {
    * server a write to the offers per distinct quantity would cost a
    * statement each over the whole collection; the insert is one. A level
    * that moved meanwhile, or that two items share, is left to `setStocks`.
+   * `levelsSet`: the items whose level is at their quantity, written here or
+   * found so.
    */
   private async stockFirst(
     fresh: readonly Item[],
     initials: OfferRecord[],
     levels: Map<string, { ownerId: string; productId: string; quantity: number; version: number }>,
     intent: SettleIntent,
-  ): Promise<{ initials: OfferRecord[]; changes: StockChange[] }> {
+  ): Promise<{ initials: OfferRecord[]; changes: StockChange[]; levelsSet: number[] }> {
     const seen = new Set<string>();
     const folding: { at: number; key: string; quantity: number; before: number; version: number }[] = [];
+    const already: number[] = [];
     fresh.forEach((f, at) => {
       if (f.quantity == null) return;
       const key = stockKey(f.input.sellerId, f.input.productId);
@@ -213,19 +226,25 @@ export class OfferBulk {
       if (seen.has(key)) return;
       seen.add(key);
       if (level.quantity !== f.quantity) folding.push({ at, key, quantity: f.quantity, before: level.quantity, version: level.version });
+      else already.push(f.index);
     });
-    if (folding.length === 0) return { initials, changes: [] };
+    if (folding.length === 0) return { initials, changes: [], levelsSet: already };
     const won = await this.stock.compareAndSetMany(
       folding.map((w) => ({ ownerId: fresh[w.at]!.input.sellerId, productId: fresh[w.at]!.input.productId, quantity: w.quantity, version: w.version })),
       intent,
     );
     const wins = folding.filter((w) => won.has(w.key));
-    const stepped = await this.propagation.nextStep(wins.map((w) => initials[w.at]!));
+    // The levels just written are the facts the offers' next step reads.
+    const stepped = await this.propagation.nextStep(
+      wins.map((w) => initials[w.at]!),
+      new Map(wins.map((w) => [w.key, w.quantity])),
+    );
     const next = [...initials];
     wins.forEach((w, i) => (next[w.at] = stepped[i]!));
     return {
       initials: next,
       changes: wins.map((w) => ({ ownerId: fresh[w.at]!.input.sellerId, productId: fresh[w.at]!.input.productId, before: w.before, after: w.quantity })),
+      levelsSet: [...already, ...wins.map((w) => fresh[w.at]!.index)],
     };
   }
 }

@@ -90,14 +90,14 @@ export class OfferPropagation {
     return written;
   }
 
-  /** New offers (drafts) as evaluated under the facts now, to insert. */
-  evaluateNew(drafts: readonly OfferRecord[]): Promise<OfferRecord[]> {
-    return this.reconciler.initialMany(drafts);
+  /** New offers (drafts) as evaluated under the facts now, to insert; `knownStock`: levels by `stockKey` just read or written. */
+  evaluateNew(drafts: readonly OfferRecord[], knownStock?: ReadonlyMap<string, number>): Promise<OfferRecord[]> {
+    return this.reconciler.initialMany(drafts, knownStock);
   }
 
   /** New offers (evaluated, not yet inserted) as re-evaluating them now would leave them: see `OfferReconciler.nextStepMany`. */
-  nextStep(records: readonly OfferRecord[]): Promise<OfferRecord[]> {
-    return this.reconciler.nextStepMany(records);
+  nextStep(records: readonly OfferRecord[], knownStock?: ReadonlyMap<string, number>): Promise<OfferRecord[]> {
+    return this.reconciler.nextStepMany(records, knownStock);
   }
 
   /** A new offer: evaluated, inserted, then settled as its own change. Null when its key is taken (a concurrent insert). */

@@ -41,15 +41,21 @@ export class OfferReconciler {
     private readonly settings: SettingsRepository,
   ) {}
 
-  /** The facts `records` read, each kind in one query, with the request's trace context. */
-  private async loadFacts(records: readonly OfferRecord[]): Promise<OfferFacts> {
+  /**
+   * The facts `records` read, each kind in one query, with the request's
+   * trace context. `knownStock`: levels by `stockKey` that the caller has
+   * just read or written itself, which stand for reading them now.
+   */
+  private async loadFacts(records: readonly OfferRecord[], knownStock?: ReadonlyMap<string, number>): Promise<OfferFacts> {
     const keys = factKeys(records);
-    const [stock, routes, settings, sources] = await Promise.all([
-      this.stock.quantities(keys.stock),
+    const unknown = knownStock ? keys.stock.filter((k) => !knownStock.has(k)) : keys.stock;
+    const [read, routes, settings, sources] = await Promise.all([
+      unknown.length ? this.stock.quantities(unknown) : new Map<string, number>(),
       this.routes.getMany(keys.routes),
       this.settings.getMany(keys.forwarders),
       this.offers.findByIds(keys.sources),
     ]);
+    const stock = knownStock ? new Map([...knownStock, ...read]) : read;
     return {
       stock,
       routes,
@@ -64,21 +70,22 @@ export class OfferReconciler {
     return (await this.initialMany([record]))[0]!;
   }
 
-  /** `initial` for many new offers, their facts read once. */
-  async initialMany(records: readonly OfferRecord[]): Promise<OfferRecord[]> {
+  /** `initial` for many new offers, their facts read once (see `loadFacts` for `knownStock`). */
+  async initialMany(records: readonly OfferRecord[], knownStock?: ReadonlyMap<string, number>): Promise<OfferRecord[]> {
     if (records.length === 0) return [];
-    const facts = await this.loadFacts(records);
+    const facts = await this.loadFacts(records, knownStock);
     return records.map((record) => initialState(record, facts));
   }
 
   /**
    * Each new offer (not yet inserted) as re-evaluating it under the facts now
    * would leave it: its next step, planned in memory and written by its
-   * insert, with the version and events that a write of that step would give.
+   * insert, with the version and events that a write of that step would give
+   * (see `loadFacts` for `knownStock`).
    */
-  async nextStepMany(records: readonly OfferRecord[]): Promise<OfferRecord[]> {
+  async nextStepMany(records: readonly OfferRecord[], knownStock?: ReadonlyMap<string, number>): Promise<OfferRecord[]> {
     if (records.length === 0) return [];
-    const facts = await this.loadFacts(records);
+    const facts = await this.loadFacts(records, knownStock);
     const now = new Date();
     return records.map((r) => ({ ...transition(r, r, facts, now).result, rev: r.rev }));
   }
