@@ -163,13 +163,13 @@ describe("POST /imports/offers", () => {
     expect(await outcome(imported)).toEqual(expected);
   });
 
-  it("reads a chunk's products once, by GTIN, and its stock levels twice: before the offers go in, and after", async () => {
+  it("reads a chunk's products once, by GTIN, its stock levels twice and offers three times", async () => {
     const w = await world();
     const csv = ["gtin,price,currency,quantity", ...w.products.map((p: any, i: number) => `${p.gtin},${100 + i},BRL,${i + 1}`)].join("\n");
     const reads = async () => {
       const { body } = await httpGet(`${og.origin}/metrics`);
       const of = (collection: string) => Number(new RegExp(`^offergate_db_commands_total\\{collection="${collection}",command="find"\\} (\\d+)`, "m").exec(body)?.[1] ?? 0);
-      return { products: of("products"), stock: of("stock_levels") };
+      return { products: of("products"), stock: of("stock_levels"), offers: of("offers") };
     };
     const before = await reads();
     const posted = await postImport(og.origin, w.seller.apiKey, { marketplaceId: w.marketplaceId }, csv);
@@ -180,6 +180,9 @@ describe("POST /imports/offers", () => {
     // The levels read before the offers are evaluated, and those just written, stand for reading them again;
     // the offers once inserted are evaluated on levels read afresh.
     expect(after.stock - before.stock).toBe(2);
+    // Existing offers by key, those reading the levels written, those a level arriving may let be forwarded;
+    // none forwarded from the new offers, which no evaluation after their insert changed.
+    expect(after.offers - before.offers).toBe(3);
     expect(await Promise.all(w.products.map((p: any) => stockOf(w.sellerId, p.id)))).toEqual([1, 2, 3]);
   });
 

@@ -76,7 +76,12 @@ export class OfferPropagation {
     const written = own
       ? await this.reconciler.apply(ids, settling.change, settling.records, settling.inserted)
       : await this.reconciler.apply(ids, undefined, settling.records);
-    const downstream = await this.reconciler.refreshDownstream(ids, false);
+    // A new offer its evaluation left as inserted has nothing downstream to catch up:
+    // only a concurrent forward could have made one, and that read the offer as it still is.
+    const asGiven = new Map(settling.records?.map((r) => [r._id, r.rev]));
+    const inserted = own ? settling.inserted : undefined;
+    const roots = inserted ? ids.filter((id) => !(inserted.has(id) && written.get(id)?.rev === asGiven.get(id))) : ids;
+    const downstream = roots.length > 0 ? await this.reconciler.refreshDownstream(roots, false) : new Map<string, OfferRecord>();
     // An offer whose intent predates this call (a crashed or still running writer's) is
     // caught up downstream above; its own auto-forwarding is tried here, before the intent closes.
     const leftover = [...written.values(), ...downstream.values()].filter((o) => o.settleAt && o.settleAt < started && !(own && written.has(o._id)));
