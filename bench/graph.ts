@@ -189,7 +189,7 @@ export function graphReport(results: GraphResult[], world: OfferGraphWorld, comm
     [
       goal("embedded / @apollo/gateway", ratio("offergate", "@apollo/gateway"), 2),
       goal("embedded / monolith", ratio("offergate", "monolith"), 0.8),
-      goal("separate / @apollo/gateway (separate)", ratio("offergate (separate)", "@apollo/gateway (separate)"), 1.5),
+      goal("separate / @apollo/gateway (separate)", ratio("offergate (separate)", "@apollo/gateway (separate)"), 2),
       goal("no entity cache: embedded / @apollo/gateway", ratio("offergate, no entity cache", "@apollo/gateway"), 2),
       goal("no entity cache: embedded / monolith", ratio("offergate, no entity cache", "monolith"), 0.8),
       goal("no entity cache: separate / @apollo/gateway (separate)", ratio("offergate (separate), no entity cache", "@apollo/gateway (separate)"), 1.5),
