@@ -7,8 +7,9 @@ import { httpGet, startTestOffergate, type TestOffergate } from "../helpers/offe
 
 let og: TestOffergate;
 beforeAll(async () => {
-  // Small limits, to reach them with small files; small chunks, to see an import move.
-  og = await startTestOffergate({ IMPORT_MAX_LINES: "3000", IMPORT_MAX_BYTES: "200000", IMPORT_CHUNK_LINES: "100" });
+  // Small limits, to reach them with small files; small chunks, to see an import move; no
+  // periodic sweep, whose reads would land among the statements a test counts.
+  og = await startTestOffergate({ IMPORT_MAX_LINES: "3000", IMPORT_MAX_BYTES: "200000", IMPORT_CHUNK_LINES: "100", FEED_SWEEP_INTERVAL_MS: "3600000" });
 });
 afterAll(async () => {
   await og.close();
