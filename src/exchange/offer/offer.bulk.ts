@@ -1,6 +1,5 @@
 import { requireAdminOr } from "../../shared/auth";
 import { NotAffiliatedError } from "../../shared/errors";
-import { newId } from "../../shared/ids";
 import type { Principal } from "../../shared/principal";
 import { affiliationKey } from "../affiliation/affiliation.model";
 import type { AffiliationRepository } from "../affiliation/affiliation.repository";
@@ -11,30 +10,18 @@ import type { StockChange, StockBulk } from "../stock/stock.bulk";
 import { stockKey } from "../stock/stock.model";
 import type { StockRepository } from "../stock/stock.repository";
 import { newIntent, type SettleIntent } from "./intent";
-import { directOfferKey, draftOffer, type OfferRecord } from "./offer.model";
+import type { OfferRecord } from "./offer.model";
 import type { OfferPropagation } from "./offer.propagation";
 import type { OfferChange } from "./offer.transition";
 import type { OfferRepository } from "./offer.repository";
-import { validatePriceAndCurrency, type OfferService, type SubmitOfferInput } from "./offer.service";
+import { validatePriceAndCurrency, type OfferService } from "./offer.service";
+import { draftSubmitted, resubmission, submittedKey, type SubmitOfferInput } from "./offer.submission";
 import { toOfferView, type OfferView } from "./offer.view";
 
 /** `quantity`: the seller's stock of the product to set after the offer (a CSV line's), or none. */
 type Item = { index: number; input: SubmitOfferInput; quantity?: number | null };
 
-const keyOf = (i: SubmitOfferInput) => directOfferKey(i.sellerId, i.marketplaceId, i.productId);
-
-/** What resubmitting changes on an offer (as `OfferService.submit` does), or null when nothing. */
-function resubmission(input: SubmitOfferInput, autoApprove: boolean) {
-  return (o: OfferRecord): OfferChange | null => {
-    const reopen = o.status === "WITHDRAWN";
-    if (!reopen && o.price === input.price && o.currency === input.currency) return null;
-    return {
-      price: input.price,
-      currency: input.currency,
-      ...(reopen ? { status: autoApprove ? ("ACTIVE" as const) : ("PENDING" as const) } : {}),
-    };
-  };
-}
+const keyOf = submittedKey;
 
 /**
  * `submitOffers`: each item checked and applied as `submitOffer` would, and
@@ -126,21 +113,7 @@ export class OfferBulk {
       ? await this.stock.getMany(fresh.filter((f) => f.quantity != null).map((f) => ({ ownerId: f.input.sellerId, productId: f.input.productId })))
       : null;
     let initials = await this.propagation.evaluateNew(
-      fresh.map(({ input }) =>
-        draftOffer(newId("offer"), {
-          key: keyOf(input),
-          sellerId: input.sellerId,
-          marketplaceId: input.marketplaceId,
-          productId: input.productId,
-          sourceId: null,
-          viaId: null,
-          path: [input.sellerId, input.marketplaceId],
-          depth: 0,
-          price: input.price,
-          currency: input.currency,
-          status: autoApprove(input) ? "ACTIVE" : "PENDING",
-        }),
-      ),
+      fresh.map(({ input }) => draftSubmitted(input, autoApprove(input))),
       levels ? new Map([...levels].map(([key, level]) => [key, level.quantity])) : undefined,
     );
     let stockChanges: StockChange[] = [];

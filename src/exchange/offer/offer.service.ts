@@ -1,24 +1,18 @@
 import { requireAdminOr, requirePrincipal } from "../../shared/auth";
 import { BadUserInputError, NotAffiliatedError, NotFoundError } from "../../shared/errors";
-import { newId } from "../../shared/ids";
 import { parsePage, toConnection, type Connection } from "../../shared/pagination";
 import type { Principal } from "../../shared/principal";
 import type { AffiliationRepository } from "../affiliation/affiliation.repository";
 import type { EntityDirectory } from "../directory/entity-directory";
 import type { SettingsRepository } from "../marketplace/settings.repository";
 import type { ForwardingService } from "./forwarding.service";
-import { directOfferKey, draftOffer, type OfferRecord } from "./offer.model";
+import type { OfferRecord } from "./offer.model";
 import type { OfferPropagation } from "./offer.propagation";
 import type { OfferFilter, OfferRepository } from "./offer.repository";
+import { draftSubmitted, resubmission, submittedKey, type SubmitOfferInput } from "./offer.submission";
 import { toOfferView, type OfferView } from "./offer.view";
 
-export interface SubmitOfferInput {
-  sellerId: string;
-  marketplaceId: string;
-  productId: string;
-  price: number;
-  currency: string;
-}
+export type { SubmitOfferInput } from "./offer.submission";
 
 const CURRENCY = /^[A-Z]{3}$/;
 
@@ -62,40 +56,17 @@ export class OfferService {
       });
     }
     const { autoApprove } = await this.settings.get(input.marketplaceId);
-    const key = directOfferKey(input.sellerId, input.marketplaceId, input.productId);
     for (;;) {
-      const [existing] = await this.offers.findByKeys([key]);
+      const [existing] = await this.offers.findByKeys([submittedKey(input)]);
       if (existing) return this.resubmit(existing, input, autoApprove);
-      const created = await this.propagation.insert(
-        draftOffer(newId("offer"), {
-          key,
-          sellerId: input.sellerId,
-          marketplaceId: input.marketplaceId,
-          productId: input.productId,
-          sourceId: null,
-          viaId: null,
-          path: [input.sellerId, input.marketplaceId],
-          depth: 0,
-          price: input.price,
-          currency: input.currency,
-          status: autoApprove ? "ACTIVE" : "PENDING",
-        }),
-      );
+      const created = await this.propagation.insert(draftSubmitted(input, autoApprove));
       if (created) return created;
       // A concurrent submit created it: update that one.
     }
   }
 
   private async resubmit(existing: OfferRecord, input: SubmitOfferInput, autoApprove: boolean): Promise<OfferRecord> {
-    const changes = (o: OfferRecord) => {
-      const reopen = o.status === "WITHDRAWN";
-      if (!reopen && o.price === input.price && o.currency === input.currency) return null;
-      return {
-        price: input.price,
-        currency: input.currency,
-        ...(reopen ? { status: autoApprove ? ("ACTIVE" as const) : ("PENDING" as const) } : {}),
-      };
-    };
+    const changes = resubmission(input, autoApprove);
     if (changes(existing) === null) return existing;
     const written = await this.propagation.settle({ cause: "offers", ids: [existing._id], change: changes });
     return written.get(existing._id) ?? existing;
