@@ -1,4 +1,5 @@
 import { requireAdminOr } from "../../shared/auth";
+import { isIdOf } from "../../shared/ids";
 import type { Principal } from "../../shared/principal";
 import { byItem, checkBulkRequest, checkEach, rounds, type BulkError, type BulkOutcome } from "../bulk/bulk";
 import type { EntityDirectory } from "../directory/entity-directory";
@@ -114,7 +115,10 @@ export class StockBulk {
       (a, b) => order.get(stockKey(a.depth === 0 ? a.sellerId : a.viaId!, a.productId))! - order.get(stockKey(b.depth === 0 ? b.sellerId : b.viaId!, b.productId))!,
     );
     const itemOfProduct = new Map(changed.map((c, i) => [c.productId, i]));
-    const arrived = changed.filter((c) => c.before === 0 && c.after > 0).map((c) => ({ marketplaceId: c.ownerId, productId: c.productId }));
+    // Only a marketplace's stock opens a gate: a seller's arriving lets nothing new be forwarded.
+    const arrived = changed
+      .filter((c) => c.before === 0 && c.after > 0 && isIdOf("marketplace", c.ownerId))
+      .map((c) => ({ marketplaceId: c.ownerId, productId: c.productId }));
     await this.propagation.settle({
       cause: "facts",
       records: affected,

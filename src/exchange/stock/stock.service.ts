@@ -1,5 +1,6 @@
 import { requireAdminOr } from "../../shared/auth";
 import { BadUserInputError, InsufficientStockError, VersionConflictError } from "../../shared/errors";
+import { isIdOf } from "../../shared/ids";
 import type { Principal } from "../../shared/principal";
 import type { EntityDirectory } from "../directory/entity-directory";
 import { newIntent, type SettleIntent } from "../offer/intent";
@@ -95,6 +96,8 @@ export class StockService {
    * with the change.
    */
   private async afterChange(ownerId: string, productId: string, before: number, after: number, intent: SettleIntent): Promise<void> {
-    await this.propagation.settleStock(ownerId, productId, before === 0 && after > 0, intent);
+    // Only a marketplace's stock opens a gate: a seller's arriving lets nothing new be forwarded.
+    const gateOpened = before === 0 && after > 0 && isIdOf("marketplace", ownerId);
+    await this.propagation.settleStock(ownerId, productId, gateOpened, intent);
   }
 }
